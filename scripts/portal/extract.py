@@ -1,0 +1,133 @@
+"""Turn source text into table rows by following a recipe.
+
+A recipe says where the rows are (line ranges), how a line splits into cells,
+which printed labels are totals or sub-rows, and how cells map to fields.
+Cell values are kept as printed; only thousands separators, `%` signs and
+missing markers are normalised.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .errors import PortalError
+from .recipe import Recipe
+
+MISSING = {"", "-", "--", "—", "——", "/", "未透露", "不详", "N/A"}
+NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
+SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+
+
+def read_source(path: Path) -> list[str]:
+    if not path.exists():
+        raise PortalError(f"source text not found: {path} (set PORTAL_SOURCES)", file=str(path))
+    return path.read_text(encoding="utf-8").splitlines()
+
+
+def split_line(line: str, how: str) -> list[str]:
+    """Split one printed table line into cells."""
+    if how == "tab":
+        cells = line.split("\t")
+    elif how == "spaces":
+        cells = re.split(r"\t+| {2,}", line.strip())
+    elif how.startswith("rsplit:"):
+        cells = line.strip().rsplit(None, int(how.split(":", 1)[1]))
+    elif how.startswith("regex:"):
+        match = re.match(how.split(":", 1)[1], line.strip())
+        if not match:
+            return []
+        cells = list(match.groups())
+    else:
+        raise PortalError(f"unknown split {how!r}")
+    return [c.strip() for c in cells]
+
+
+def clean_number(text: str, *, recipe: str, line: int, field: str) -> str:
+    """Normalise a printed number: drop separators and `%`, keep printed decimals."""
+    value = text.replace(",", "").replace("，", "").replace(" ", "").rstrip("%％")
+    if value in MISSING:
+        return ""
+    if not NUMBER.match(value):
+        raise PortalError(f"cell {text!r} is not a number", package=recipe,
+                          row=line, field=field, file="source line")
+    return value
+
+
+def row_lines(recipe: Recipe) -> list[int]:
+    """Line numbers (1-based) holding rows, in printed order."""
+    skip = set(recipe.get("skip", []))
+    joined = {b for _, b in recipe.get("join", [])}
+    numbers = []
+    for first, last in recipe.rows:
+        numbers.extend(n for n in range(first, last + 1) if n not in skip and n not in joined)
+    return numbers
+
+
+def line_cells(recipe: Recipe, lines: list[str], number: int) -> list[str] | None:
+    overrides = {int(k): v for k, v in (recipe.get("cells") or {}).items()}
+    if number in overrides:
+        return [str(c) for c in overrides[number]]
+    text = lines[number - 1]
+    for a, b in recipe.get("join", []):
+        if a == number:
+            text = text.rstrip() + recipe.get("join_with", "") + lines[b - 1].strip()
+    if not text.strip():
+        return None
+    return split_line(text, recipe.get("split", "tab"))
+
+
+def extract_rows(recipe: Recipe, lines: list[str]) -> list[dict]:
+    """Rows as dicts of strings (fields in recipe order, plus row_type/parent/source_line)."""
+    fields = recipe.fields
+    label = recipe.get("label_field", fields[0]["name"])
+    totals = set(recipe.get("totals", []))
+    subrow_parents = {int(k): v for k, v in (recipe.get("subrows") or {}).items()}
+    group_field = recipe.get("group_field")
+    group = ""
+    rows, last_parent = [], ""
+    for number in row_lines(recipe):
+        cells = line_cells(recipe, lines, number)
+        if cells is None:
+            continue
+        value_fields = [f for f in fields if f["name"] != group_field and not f.get("derived")]
+        if group_field and len(cells) == 1:
+            group = cells[0]
+            continue
+        if len(cells) > len(value_fields) and all(c == "" for c in cells[len(value_fields):]):
+            cells = cells[:len(value_fields)]
+        if len(cells) != len(value_fields):
+            raise PortalError(f"line has {len(cells)} cells, recipe expects {len(value_fields)}: {cells}",
+                              package=recipe.name, file=recipe.get("source_file", "source"), row=number)
+        row = {}
+        for spec, cell in zip(value_fields, cells):
+            if spec.get("type", "string") == "string":
+                row[spec["name"]] = "" if cell in MISSING and spec.get("missing_ok", True) and cell != "" and spec["name"] != label else cell
+            else:
+                row[spec["name"]] = clean_number(cell, recipe=recipe.name, line=number, field=spec["name"])
+        if group_field:
+            row[group_field] = group
+        for spec in fields:
+            if spec.get("derived"):
+                row[spec["name"]] = derive(spec, row)
+        printed_label = row.get(label, "")
+        if number in subrow_parents:
+            row_type, parent = "subrow", subrow_parents[number]
+        elif printed_label == "" and recipe.get("empty_label_is_subrow"):
+            row_type, parent = "subrow", last_parent
+        elif printed_label in totals:
+            row_type, parent = "total", ""
+        else:
+            row_type, parent = "data", ""
+            last_parent = printed_label
+        row.update(row_type=row_type, parent=parent, source_line=str(number))
+        rows.append(row)
+    if not rows:
+        raise PortalError("recipe found no rows", package=recipe.name)
+    return rows
+
+
+def derive(spec: dict, row: dict) -> str:
+    """A numeric companion of a text cell (`13.4亿元` -> 13.4) where the number is definite."""
+    match = re.search(spec["pattern"], row.get(spec["from"], ""))
+    return match.group(1).replace(",", "") if match else ""

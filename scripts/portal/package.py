@@ -1,0 +1,96 @@
+"""Write a Data Package (descriptor + CSV) from extracted rows and recipe metadata."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from pathlib import Path
+
+from . import __version__
+from .quality import run_checks
+
+LICENSE = {
+    "name": "CC-BY-4.0",
+    "path": "https://creativecommons.org/licenses/by/4.0/",
+    "title": "本汇编采用 CC BY 4.0 许可；原始数据版权归原发布机构所有，引用时请同时注明原报告。"
+             " Compilation under CC BY 4.0; the original figures remain the publisher's — credit the report.",
+}
+META_FIELDS = [
+    {"name": "row_type", "title": "行类型", "title_en": "Row type", "type": "string",
+     "description": "data = 普通数据行；total = 合计/总计行（汇总时请排除）；subrow = 上一行的子行（见 parent）。",
+     "constraints": {"enum": ["data", "total", "subrow"]}},
+    {"name": "parent", "title": "所属上级行", "title_en": "Parent row", "type": "string",
+     "description": "子行所属的上级行标签；非子行为空。"},
+    {"name": "source_line", "title": "源文本行号", "title_en": "Source line", "type": "integer",
+     "description": "该行在源文本文件中的行号（从 1 开始），用于溯源。"},
+]
+PUBLIC_FIELD_KEYS = ("name", "title", "title_en", "type", "unit", "description", "constraints")
+
+
+def csv_bytes(fields: list[dict], rows: list[dict]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    names = [f["name"] for f in fields]
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow([row.get(n, "") for n in names])
+    return out.getvalue().encode("utf-8")
+
+
+def schema_fields(fields: list[dict]) -> list[dict]:
+    return [{k: f[k] for k in PUBLIC_FIELD_KEYS if k in f} for f in fields]
+
+
+def source_entry(report: dict) -> dict:
+    entry = {"title": report["title"], "publisher": report["publisher"],
+             "x-report": report["slug"], "x-published": report["published"]}
+    if report.get("url"):
+        entry["path"] = report["url"]
+    return entry
+
+
+def descriptor(meta: dict, report: dict, fields: list[dict], data: bytes, quality: list[dict],
+               checks: list[dict], primary_key: list[str] | None) -> dict:
+    schema = {"fields": schema_fields(fields), "missingValues": [""]}
+    if primary_key:
+        schema["primaryKey"] = primary_key
+    desc = {
+        "$schema": "https://datapackage.org/profiles/2.0/datapackage.json",
+        "name": meta["name"],
+        "title": meta["title"],
+        "title_en": meta["title_en"],
+        "description": meta["description"].strip(),
+        "version": meta.get("version", __version__),
+        "licenses": [LICENSE],
+        "sources": [source_entry(report)],
+        "keywords": meta["keywords"],
+        "x-source": meta["x-source"],
+        "x-display": meta.get("display", {}),
+        "x-checks": checks,
+        "x-quality": quality,
+        "resources": [{
+            "name": "data", "path": "data.csv", "format": "csv", "mediatype": "text/csv",
+            "encoding": "utf-8", "bytes": len(data),
+            "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
+            "schema": schema,
+        }],
+    }
+    return desc
+
+
+def render(meta: dict, report: dict, fields: list[dict], rows: list[dict], checks: list[dict],
+           label: str, primary_key: list[str] | None) -> dict[str, bytes]:
+    """The files of one package, as bytes, keyed by file name."""
+    data = csv_bytes(fields, rows)
+    quality = run_checks(rows, fields, checks, label)
+    desc = descriptor(meta, report, fields, data, quality, checks, primary_key)
+    text = json.dumps(desc, ensure_ascii=False, indent=2) + "\n"
+    return {"datapackage.json": text.encode("utf-8"), "data.csv": data}
+
+
+def write(files: dict[str, bytes], directory: Path) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        (directory / name).write_bytes(content)

@@ -1,0 +1,221 @@
+"""Quality checks: what the numbers of a table promise about each other.
+
+Each check is a small function taking the rows (dicts of printed strings), the
+schema fields and its own parameters, and returning findings
+`{"check", "status": "pass"|"discrepancy", "detail"}`. Tolerances follow the
+printed precision: half a unit of the last printed digit of every rounded input.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+ROUNDED_UNITS = {"万", "亿", "%", "万人", "亿元", "万元", "万户", "KB", "个百分点", "万家", "万个", "万座", "亿个"}
+
+
+class CheckError(ValueError):
+    """A check specification that does not fit the table."""
+
+
+def decimals(text: str) -> int:
+    return len(text.split(".", 1)[1]) if "." in text else 0
+
+
+def half_unit(text: str, rounded: bool) -> float:
+    if not rounded and decimals(text) == 0:
+        return 0.0
+    return 0.5 * 10 ** -decimals(text)
+
+
+def fmt(x: float) -> str:
+    text = f"{x:.6f}".rstrip("0").rstrip(".")
+    return text if text not in ("-0", "") else "0"
+
+
+class Table:
+    """Rows plus schema, with helpers to look values up by label and field."""
+
+    def __init__(self, rows: list[dict], fields: list[dict], label: str):
+        self.rows, self.label = rows, label
+        self.fields = {f["name"]: f for f in fields}
+        self._padding: dict[str, int] = {}
+
+    def padding(self, field: str) -> int:
+        """Decimals that are padding: if every value of a column ends in 0 (`30.60`, `24.00`),
+        the column was rounded to fewer decimals than printed."""
+        if field not in self._padding:
+            values = [r.get(field, "") for r in self.rows if "." in r.get(field, "")]
+            pad = 0
+            while values and all(len(v.split(".")[1]) > pad and v[len(v) - 1 - pad] == "0" for v in values):
+                pad += 1
+            self._padding[field] = pad
+        return self._padding[field]
+
+    def rounded(self, field: str) -> bool:
+        spec = self.fields.get(field)
+        if spec is None:
+            raise CheckError(f"unknown field {field}")
+        return spec.get("rounded", spec.get("unit") in ROUNDED_UNITS)
+
+    def row(self, label: str) -> dict:
+        for row in self.rows:
+            if row.get(self.label) == label:
+                return row
+        raise CheckError(f"no row labelled {label!r}")
+
+    def data_rows(self) -> list[dict]:
+        return [r for r in self.rows if r.get("row_type", "data") == "data"]
+
+    def value(self, row: dict, field: str) -> tuple[float, float, str] | None:
+        text = row.get(field, "")
+        if text == "":
+            return None
+        if "." in text and self.padding(field):
+            places = decimals(text) - self.padding(field)
+            unit = 0.5 * 10 ** -places
+        else:
+            unit = half_unit(text, self.rounded(field))
+        return float(Decimal(text)), unit, text
+
+
+def _finding(name: str, ok: bool, detail: str) -> dict:
+    return {"check": name, "status": "pass" if ok else "discrepancy", "detail": detail}
+
+
+def check_sum(t: Table, field: str, total: str | None = None, rows: list[str] | None = None,
+              name: str | None = None) -> list[dict]:
+    """A total row equals the sum of the data rows (or of the named rows)."""
+    totals = [t.row(total)] if total else [r for r in t.rows if r.get("row_type") == "total"]
+    parts = [t.row(x) for x in rows] if rows else t.data_rows()
+    findings = []
+    for total_row in totals:
+        got = t.value(total_row, field)
+        if got is None:
+            continue
+        values = [v for v in (t.value(r, field) for r in parts) if v is not None]
+        s = sum(v[0] for v in values)
+        tol = sum(v[1] for v in values) + got[1] + 1e-9
+        diff = got[0] - s
+        label = total_row.get(t.label)
+        findings.append(_finding(
+            name or f"sum:{field}:{label}", abs(diff) <= tol,
+            f"“{label}”行 {field} 印为 {got[2]}，{len(values)} 行之和为 {fmt(s)}，差 {fmt(diff)}（容差 {fmt(tol)}）"))
+    return findings
+
+
+def check_share_sum(t: Table, field: str, expect: float = 100.0, name: str | None = None) -> list[dict]:
+    """Shares of the data rows add up to 100 (%)."""
+    values = [v for v in (t.value(r, field) for r in t.data_rows()) if v is not None]
+    s = sum(v[0] for v in values)
+    tol = sum(v[1] for v in values) + 1e-9
+    return [_finding(name or f"share_sum:{field}", abs(s - expect) <= tol,
+                     f"{field} 各行之和为 {fmt(s)}，应为 {fmt(expect)}，差 {fmt(s - expect)}（容差 {fmt(tol)}）")]
+
+
+def check_share(t: Table, count: str, share: str, base_row: str | None = None,
+                base: str | None = None, scale: float = 100.0, name: str | None = None,
+                rows: str = "data") -> list[dict]:
+    """Each row's share equals its count divided by the base (a total row or a printed constant)."""
+    if base_row:
+        b = t.value(t.row(base_row), count)
+    else:
+        b = (float(Decimal(str(base))), half_unit(str(base), True), str(base))
+    findings = []
+    target_rows = t.rows if rows == "all" else t.data_rows()
+    for row in target_rows:
+        c, s = t.value(row, count), t.value(row, share)
+        if c is None or s is None or b is None:
+            continue
+        expect = c[0] / b[0] * scale
+        tol = s[1] + scale * c[1] / b[0] + scale * c[0] * b[1] / b[0] ** 2 + 1e-9
+        label = row.get(t.label)
+        findings.append(_finding(
+            name or f"share:{share}:{label}", abs(s[0] - expect) <= tol,
+            f"“{label}” {share} 印为 {s[2]}，按 {c[2]} / {b[2]} 计算为 {expect:.3f}（容差 {fmt(tol)}）"))
+    return findings
+
+
+def check_growth(t: Table, old: str, new: str, rate: str, name: str | None = None,
+                 rows: str = "all") -> list[dict]:
+    """Printed growth rate equals (new - old) / old."""
+    findings = []
+    for row in (t.rows if rows == "all" else t.data_rows()):
+        o, n, r = t.value(row, old), t.value(row, new), t.value(row, rate)
+        if o is None or n is None or r is None or o[0] == 0:
+            continue
+        expect = (n[0] - o[0]) / o[0] * 100
+        tol = r[1] + 100 * n[1] / abs(o[0]) + 100 * abs(n[0]) * o[1] / o[0] ** 2 + 1e-9
+        label = row.get(t.label)
+        findings.append(_finding(
+            name or f"growth:{rate}:{label}", abs(r[0] - expect) <= tol,
+            f"“{label}” 增长率印为 {r[2]}%，按 {o[2]} → {n[2]} 计算为 {expect:.2f}%（容差 {fmt(tol)}）"))
+    return findings
+
+
+def check_parts(t: Table, whole: str, parts: list[str], fields: list[str] | None = None,
+                name: str | None = None) -> list[dict]:
+    """A whole equals the sum of its parts: between fields of every row (`fields` unset),
+    or between rows (`whole`/`parts` are row labels, checked for each of `fields`)."""
+    findings = []
+    if fields is None:
+        for row in t.rows:
+            w = t.value(row, whole)
+            ps = [t.value(row, p) for p in parts]
+            if w is None or any(p is None for p in ps):
+                continue
+            s = sum(p[0] for p in ps)
+            tol = w[1] + sum(p[1] for p in ps) + 1e-9
+            label = row.get(t.label)
+            findings.append(_finding(
+                name or f"parts:{whole}:{label}", abs(w[0] - s) <= tol,
+                f"“{label}” {whole} 印为 {w[2]}，{'+'.join(parts)} = {fmt(s)}（容差 {fmt(tol)}）"))
+        return findings
+    whole_row, part_rows = t.row(whole), [t.row(p) for p in parts]
+    for field in fields:
+        w = t.value(whole_row, field)
+        ps = [t.value(r, field) for r in part_rows]
+        if w is None or any(p is None for p in ps):
+            continue
+        s = sum(p[0] for p in ps)
+        tol = w[1] + sum(p[1] for p in ps) + 1e-9
+        findings.append(_finding(
+            name or f"parts:{whole}:{field}", abs(w[0] - s) <= tol,
+            f"{field}：“{whole}” 印为 {w[2]}，{' + '.join(parts)} = {fmt(s)}，差 {fmt(w[0] - s)}（容差 {fmt(tol)}）"))
+    return findings
+
+
+def check_ratio(t: Table, numerator: str, denominator: str, result: str, scale: float = 1.0,
+                name: str | None = None) -> list[dict]:
+    """In every row, result = numerator / denominator * scale (e.g. bytes per page)."""
+    findings = []
+    for row in t.rows:
+        a, b, r = t.value(row, numerator), t.value(row, denominator), t.value(row, result)
+        if a is None or b is None or r is None or b[0] == 0:
+            continue
+        expect = a[0] / b[0] * scale
+        tol = r[1] + scale * a[1] / b[0] + scale * a[0] * b[1] / b[0] ** 2 + 1e-9
+        label = row.get(t.label)
+        findings.append(_finding(
+            name or f"ratio:{result}:{label}", abs(r[0] - expect) <= tol,
+            f"“{label}” {result} 印为 {r[2]}，按 {a[2]} / {b[2]} 计算为 {expect:.3f}（容差 {fmt(tol)}）"))
+    return findings
+
+
+CHECKS = {"sum": check_sum, "share_sum": check_share_sum, "share": check_share,
+          "growth": check_growth, "parts": check_parts, "ratio": check_ratio}
+
+
+def run_checks(rows: list[dict], fields: list[dict], specs: list[dict], label: str) -> list[dict]:
+    """Run every declared check; a spec that does not fit raises CheckError."""
+    table = Table(rows, fields, label)
+    findings: list[dict] = []
+    for spec in specs:
+        params = dict(spec)
+        kind = params.pop("check")
+        if kind not in CHECKS:
+            raise CheckError(f"unknown check {kind!r}")
+        try:
+            findings.extend(CHECKS[kind](table, **params))
+        except TypeError as exc:
+            raise CheckError(f"check {kind}: {exc}") from None
+    return findings
