@@ -34,7 +34,7 @@ FIELDS = [
      "description": "数值所在的章节或专栏标题（按原文）。"},
     {"name": "figure", "title": "对应图", "title_en": "Figure", "type": "string",
      "description": "数值所属的原报告图号（如 图11）；原图为图片，已无法提取。"},
-    {"name": "source_line", "title": "源文本行号", "title_en": "Source line", "type": "integer",
+    {"name": "source_line", "title": "源文本行号", "title_en": "Source line", "type": "integer", "unit": "行",
      "description": "数值所在的源文本行号（从 1 开始）。"},
     {"name": "source_text", "title": "原文摘录", "title_en": "Source excerpt", "type": "string",
      "description": "含该数值的原文片段，逐字照录。"},

@@ -23,7 +23,7 @@ META_FIELDS = [
      "constraints": {"enum": ["data", "total", "subrow"]}},
     {"name": "parent", "title": "所属上级行", "title_en": "Parent row", "type": "string",
      "description": "子行所属的上级行标签；非子行为空。"},
-    {"name": "source_line", "title": "源文本行号", "title_en": "Source line", "type": "integer",
+    {"name": "source_line", "title": "源文本行号", "title_en": "Source line", "type": "integer", "unit": "行",
      "description": "该行在源文本文件中的行号（从 1 开始），用于溯源。"},
 ]
 PUBLIC_FIELD_KEYS = ("name", "title", "title_en", "type", "unit", "description", "constraints")

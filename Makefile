@@ -1,0 +1,53 @@
+# Liaoning digital-development data portal. `make help` lists the targets.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+export NO_MKDOCS_2_WARNING := 1
+
+.PHONY: help venv extract drift validate build site serve test browser-deps bench audit clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
+
+$(STAMP): requirements.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	touch $(STAMP)
+
+venv: $(STAMP)  ## create .venv and install the pinned requirements
+
+extract: $(STAMP)  ## re-extract datapackages/ from the source texts (PORTAL_SOURCES, default ../shared/sources)
+	$(PY) -m scripts.portal extract
+
+drift: $(STAMP)  ## fail if a fresh extraction differs from the committed packages
+	$(PY) -m scripts.portal drift
+
+validate: $(STAMP)  ## validate every package (Frictionless + quality checks)
+	$(PY) -m scripts.portal validate
+
+build: $(STAMP)  ## generate pages, charts and downloads into docs/ (no mkdocs)
+	$(PY) -m scripts.portal build
+
+site: $(STAMP)  ## validate, build and run mkdocs into site/ (atomically)
+	$(PY) -m scripts.portal site
+
+serve: site  ## build the portal and serve it on http://127.0.0.1:$(PORT)/
+	@echo "serving site/ on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
+	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory site
+
+browser-deps:  ## install Debian chromium + CJK fonts for browser tests where possible
+	@bash scripts/browser-deps.sh
+
+test: $(STAMP) browser-deps  ## run every test (unit, data, site and browser tests)
+	$(PY) -m pytest -q -n 2 tests
+
+bench: $(STAMP)  ## benchmark the pipeline at 30, 300 and 3000 synthetic packages
+	$(PY) -m scripts.portal bench
+
+audit: site  ## Lighthouse (mobile) on three pages of the built site
+	bash scripts/audit.sh
+
+clean:  ## remove built outputs (not the packages)
+	rm -rf site site.new site.old .cache test-artifacts
