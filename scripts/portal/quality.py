@@ -67,6 +67,8 @@ class Table:
         return [r for r in self.rows if r.get("row_type", "data") == "data"]
 
     def value(self, row: dict, field: str) -> tuple[float, float, str] | None:
+        if field not in self.fields:
+            raise CheckError(f"unknown field {field}")
         text = row.get(field, "")
         if text == "":
             return None
@@ -205,6 +207,9 @@ CHECKS = {"sum": check_sum, "share_sum": check_share_sum, "share": check_share,
           "growth": check_growth, "parts": check_parts, "ratio": check_ratio}
 
 
+FIELD_PARAMS = ("field", "count", "share", "old", "new", "rate", "numerator", "denominator", "result")
+
+
 def run_checks(rows: list[dict], fields: list[dict], specs: list[dict], label: str) -> list[dict]:
     """Run every declared check; a spec that does not fit raises CheckError."""
     table = Table(rows, fields, label)
@@ -214,6 +219,12 @@ def run_checks(rows: list[dict], fields: list[dict], specs: list[dict], label: s
         kind = params.pop("check")
         if kind not in CHECKS:
             raise CheckError(f"unknown check {kind!r}")
+        named = [params[k] for k in FIELD_PARAMS if k in params] + list(params.get("fields") or [])
+        if kind == "parts" and "fields" not in params:
+            named += [params.get("whole")] + list(params.get("parts") or [])
+        unknown = [n for n in named if n not in table.fields]
+        if unknown:
+            raise CheckError(f"check {kind}: unknown field(s) {', '.join(map(str, unknown))}")
         try:
             findings.extend(CHECKS[kind](table, **params))
         except TypeError as exc:
