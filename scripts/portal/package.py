@@ -40,7 +40,13 @@ def csv_bytes(fields: list[dict], rows: list[dict]) -> bytes:
 
 
 def schema_fields(fields: list[dict]) -> list[dict]:
-    return [{k: f[k] for k in PUBLIC_FIELD_KEYS if k in f} for f in fields]
+    out = []
+    for spec in fields:
+        public = {k: spec[k] for k in PUBLIC_FIELD_KEYS if k in spec}
+        if spec.get("derived"):  # numeric companion of a text cell: say how it was derived
+            public["x-derived"] = {"from": spec["from"], "pattern": spec["pattern"]}
+        out.append(public)
+    return out
 
 
 def source_entry(report: dict) -> dict:
