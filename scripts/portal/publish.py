@@ -39,7 +39,6 @@ def swap(new: Path, site: Path) -> None:
 
 
 def publish(args) -> int:
-    from .site import build
     from .validate import summary, validate_all
 
     start = time.perf_counter()
@@ -48,6 +47,8 @@ def publish(args) -> int:
         print(summary(results))
         raise PortalError("validation failed: site/ left unchanged")
     print(f"validated {len(results)} packages ({time.perf_counter() - start:.1f} s)")
+    from .site import build
+
     code = build.run(args)
     if code:
         raise PortalError("page generation failed: site/ left unchanged")
