@@ -71,3 +71,30 @@ def test_bad_spec_is_reported():
         run_checks([row("a", "1", "1")], FIELDS, [{"check": "sum", "field": "nope"}], "item")
     with pytest.raises(CheckError):
         run_checks([row("a", "1", "1")], FIELDS, [{"check": "magic"}], "item")
+
+
+def test_blocks_written_as_abc():
+    fields = FIELDS + [{"name": "blocks", "title": "折合数", "type": "string"}]
+    rows = [dict(row("大陆", "340668416", ""), blocks="20A+78B+48C"),
+            dict(row("合计", "340668416", "", kind="total"), blocks="20A+82B+53C")]
+    out = run_checks(rows, fields, [{"check": "blocks", "text": "blocks", "count": "count"}], "item")
+    assert [f["status"] for f in out] == ["pass", "discrepancy"]
+    assert "340,931,840" in out[1]["detail"]
+
+
+def test_formula_between_rows_with_propagated_tolerance():
+    rows = [row("总字节", "", "", "20952363890708", "", ""), row("网页数", "", "", "297829914511", "", ""),
+            row("平均", "", "", "70", "", "")]
+    spec = {"check": "formula", "name": "平均字节", "expr": "{总字节|old} / {网页数|old}",
+            "expect": {"row": "平均", "field": "old"}}
+    assert statuses(rows, [spec]) == ["pass"]
+    rows[2]["old"] = "72"
+    assert statuses(rows, [spec]) == ["discrepancy"]
+
+
+def test_formula_literals_are_rounded_and_code_is_restricted():
+    rows = [row("目标", "", "", "5", "", "")]
+    ok = {"check": "formula", "name": "提升", "expr": "20 - 14.2", "expect": {"row": "目标", "field": "old"}}
+    assert statuses(rows, [ok]) == ["discrepancy"]  # 5.8 points, printed 5
+    with pytest.raises(CheckError):
+        run_checks(rows, FIELDS, [dict(ok, expr="__import__('os')")], "item")

@@ -26,7 +26,7 @@ META_FIELDS = [
     {"name": "source_line", "title": "源文本行号", "title_en": "Source line", "type": "integer", "unit": "行",
      "description": "该行在源文本文件中的行号（从 1 开始），用于溯源。"},
 ]
-PUBLIC_FIELD_KEYS = ("name", "title", "title_en", "type", "unit", "description", "constraints")
+PUBLIC_FIELD_KEYS = ("name", "title", "title_en", "type", "unit", "description", "constraints", "rounded")
 
 
 def csv_bytes(fields: list[dict], rows: list[dict]) -> bytes:
@@ -58,7 +58,7 @@ def source_entry(report: dict) -> dict:
 
 
 def descriptor(meta: dict, report: dict, fields: list[dict], data: bytes, quality: list[dict],
-               checks: list[dict], primary_key: list[str] | None) -> dict:
+               checks: list[dict], label: str, primary_key: list[str] | None) -> dict:
     schema = {"fields": schema_fields(fields), "missingValues": [""]}
     if primary_key:
         schema["primaryKey"] = primary_key
@@ -74,6 +74,7 @@ def descriptor(meta: dict, report: dict, fields: list[dict], data: bytes, qualit
         "keywords": meta["keywords"],
         "x-source": meta["x-source"],
         "x-display": meta.get("display", {}),
+        "x-row-label": label,
         "x-checks": checks,
         "x-quality": quality,
         "resources": [{
@@ -91,7 +92,7 @@ def render(meta: dict, report: dict, fields: list[dict], rows: list[dict], check
     """The files of one package, as bytes, keyed by file name."""
     data = csv_bytes(fields, rows)
     quality = run_checks(rows, fields, checks, label)
-    desc = descriptor(meta, report, fields, data, quality, checks, primary_key)
+    desc = descriptor(meta, report, fields, data, quality, checks, label, primary_key)
     text = json.dumps(desc, ensure_ascii=False, indent=2) + "\n"
     return {"datapackage.json": text.encode("utf-8"), "data.csv": data}
 

@@ -8,6 +8,7 @@ printed precision: half a unit of the last printed digit of every rounded input.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 ROUNDED_UNITS = {"万", "亿", "%", "万人", "亿元", "万元", "万户", "KB", "个百分点", "万家", "万个", "万座", "亿个"}
@@ -58,6 +59,12 @@ class Table:
         return spec.get("rounded", spec.get("unit") in ROUNDED_UNITS)
 
     def row(self, label: str) -> dict:
+        """The row with this label; `@353` names the row read from source line 353."""
+        if label.startswith("@"):
+            for row in self.rows:
+                if row.get("source_line") == label[1:]:
+                    return row
+            raise CheckError(f"no row from source line {label[1:]}")
         for row in self.rows:
             if row.get(self.label) == label:
                 return row
@@ -203,11 +210,72 @@ def check_ratio(t: Table, numerator: str, denominator: str, result: str, scale: 
     return findings
 
 
+BLOCK = {"A": 16777216, "B": 65536, "C": 256}
+
+
+def check_blocks(t: Table, text: str, count: str, name: str | None = None) -> list[dict]:
+    """An IPv4 count written as /8, /16, /24 blocks (`20A+78B+48C`) equals the address count."""
+    findings = []
+    for row in t.rows:
+        written, c = row.get(text, ""), t.value(row, count)
+        if not written or c is None:
+            continue
+        terms = re.findall(r"(\d*)([ABC])", written)
+        total = sum(int(n or 1) * BLOCK[letter] for n, letter in terms)
+        label = row.get(t.label)
+        findings.append(_finding(
+            name or f"blocks:{text}:{label}", total == c[0],
+            f"“{label}” 折合数 {written} = {total:,} 个地址，印出的地址数为 {c[2]}，差 {fmt(total - c[0])}"))
+    return findings
+
+
+REF = re.compile(r"\{([^{}|]+)\|([^{}|]+)\}")
+LITERAL = re.compile(r"(?<![\w.])(\d+\.\d+)(?![\w.])")
+
+
+def check_formula(t: Table, expr: str, expect: dict, name: str, note: str = "") -> list[dict]:
+    """A printed value equals a formula of other printed values. `{label|field}` names a cell;
+    decimal literals count as rounded printed numbers. The tolerance is the printed precision of
+    the expected value plus the effect of every input's rounding (evaluated numerically)."""
+    inputs: list[tuple[float, float]] = []
+
+    def ref(match):
+        v = t.value(t.row(match.group(1).strip()), match.group(2).strip())
+        if v is None:
+            raise CheckError(f"formula {name}: empty cell {match.group(0)}")
+        inputs.append((v[0], v[1]))
+        return f"x[{len(inputs) - 1}]"
+
+    def lit(match):
+        inputs.append((float(match.group(1)), half_unit(match.group(1), True)))
+        return f"x[{len(inputs) - 1}]"
+
+    code = LITERAL.sub(lit, REF.sub(ref, expr))
+    if re.search(r"[^\dx\[\]\s+\-*/().]", code):
+        raise CheckError(f"formula {name}: only numbers, cells and + - * / ( ) are allowed")
+    values = [v for v, _ in inputs]
+    evaluate = lambda xs: eval(code, {"__builtins__": {}}, {"x": xs})  # noqa: E731 (checked above)
+    got = evaluate(values)
+    spread = 0.0
+    for i, (v, h) in enumerate(inputs):
+        if h:
+            up, down = list(values), list(values)
+            up[i], down[i] = v + h, v - h
+            spread += max(abs(evaluate(up) - got), abs(evaluate(down) - got))
+    target = t.value(t.row(expect["row"]), expect["field"])
+    if target is None:
+        raise CheckError(f"formula {name}: expected cell is empty")
+    tol = target[1] + spread + 1e-9
+    detail = f"{name}：印为 {target[2]}，按 {expr} 计算为 {got:.4g}，差 {target[0] - got:.4g}（容差 {tol:.3g}）"
+    return [_finding(f"formula:{name}", abs(target[0] - got) <= tol, detail + (f"。{note}" if note else ""))]
+
+
 CHECKS = {"sum": check_sum, "share_sum": check_share_sum, "share": check_share,
-          "growth": check_growth, "parts": check_parts, "ratio": check_ratio}
+          "growth": check_growth, "parts": check_parts, "ratio": check_ratio,
+          "blocks": check_blocks, "formula": check_formula}
 
 
-FIELD_PARAMS = ("field", "count", "share", "old", "new", "rate", "numerator", "denominator", "result")
+FIELD_PARAMS = ("field", "text", "count", "share", "old", "new", "rate", "numerator", "denominator", "result")
 
 
 def run_checks(rows: list[dict], fields: list[dict], specs: list[dict], label: str) -> list[dict]:

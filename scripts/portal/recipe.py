@@ -40,6 +40,10 @@ def load_recipe(path: Path) -> Recipe:
     if missing:
         raise PortalError(f"recipe lacks {', '.join(missing)}", package=data.get("name"), file=str(path))
     for spec in data["fields"]:
+        for key in ("name", "title", "title_en", "unit", "description"):
+            if key in spec and not isinstance(spec[key], str):
+                raise PortalError(f"{key} must be text, got {spec[key]!r} (quote it in YAML)",
+                                  package=data["name"], file=str(path), field=spec.get("name"))
         if spec.get("type", "string") not in TYPES:
             raise PortalError(f"unknown type {spec.get('type')!r}", package=data["name"],
                               file=str(path), field=spec.get("name"))

@@ -180,6 +180,9 @@ def check_table(header: list[str], rows: list[list[str]], schema: dict, rel: str
             keys.setdefault(key, number)
         records.append(record)
     for spec in fields:
+        for key in ("name", "title", "title_en", "unit", "description"):
+            if key in spec and not isinstance(spec[key], str):
+                result.error(f"field {key} must be a string, got {spec[key]!r}", file=rel, field=str(spec.get("name")))
         if spec.get("type") in ("integer", "number") and not spec.get("unit"):
             result.error("numeric field has no unit", file=rel, field=spec.get("name"))
         if not spec.get("title"):
@@ -188,7 +191,7 @@ def check_table(header: list[str], rows: list[list[str]], schema: dict, rel: str
 
 
 def check_quality(desc: dict, records: list[dict], fields: list[dict], result: Result) -> None:
-    label = fields[0]["name"] if fields else ""
+    label = desc.get("x-row-label") or (fields[0]["name"] if fields else "")
     try:
         findings = run_checks(records, fields, desc.get("x-checks", []), label)
     except (CheckError, ValueError, ArithmeticError) as exc:
@@ -228,10 +231,15 @@ def validate_package(directory: Path, reports: dict) -> Result:
 
 def frictionless_errors(directory: Path, resource: dict, result: Result) -> None:
     """Frictionless's own validation of the table against its schema."""
-    from frictionless import Resource
+    from frictionless import FrictionlessException, Resource
 
     descriptor = {k: resource[k] for k in ("name", "path", "format", "encoding", "schema") if k in resource}
-    report = Resource(descriptor, basepath=str(directory)).validate()
+    try:
+        report = Resource(descriptor, basepath=str(directory)).validate()
+    except FrictionlessException as exc:
+        reasons = "; ".join(e.note for e in exc.reasons) or exc.error.note
+        result.error(f"frictionless: invalid resource descriptor: {reasons}", file=resource.get("path"))
+        return
     for task in report.tasks:
         for err in task.errors:
             result.error(f"frictionless {err.type}: {err.note or err.message}", file=resource.get("path"),
