@@ -44,7 +44,10 @@ def key_figure_package(slug: str, meta: dict, report: dict, recipes_dir: Path) -
             "x-source": {"report": slug, "table": "key-figures", "caption": "", "section": "",
                          "source_note": "", "footnotes": [], "notes": [],
                          "file": report["source_file"], "lines": [lines[0], lines[-1]] if lines else []}}
-    return package.render(full, report, keyfigures.FIELDS, rows, [], "indicator", ["id"])
+    try:
+        return package.render(full, report, keyfigures.FIELDS, rows, meta.get("checks", []), "id", ["id"])
+    except CheckError as exc:
+        raise PortalError(f"quality check does not fit: {exc}", package=name, file="key-figures.yaml") from None
 
 
 def build_all(sources: Path, recipes_dir: Path, packages_dir: Path) -> dict[str, dict[str, bytes]]:

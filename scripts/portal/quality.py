@@ -262,7 +262,11 @@ def check_formula(t: Table, expr: str, expect: dict, name: str, note: str = "") 
             up, down = list(values), list(values)
             up[i], down[i] = v + h, v - h
             spread += max(abs(evaluate(up) - got), abs(evaluate(down) - got))
-    target = t.value(t.row(expect["row"]), expect["field"])
+    if "value" in expect:  # a printed constant, e.g. 100 (%) that shares should add up to
+        text = str(expect["value"])
+        target = (float(text), half_unit(text, False), text)
+    else:
+        target = t.value(t.row(expect["row"]), expect["field"])
     if target is None:
         raise CheckError(f"formula {name}: expected cell is empty")
     tol = target[1] + spread + 1e-9
