@@ -1,0 +1,153 @@
+"""Machine-readable descriptions: DCAT-AP catalogue (catalog.jsonld), the static JSON API
+(api/datasets.json, api/<name>.json) and schema.org Dataset JSON-LD for page heads.
+
+URLs are absolute, built from the site URL, so harvesters can follow them.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from scripts.portal.site.citation import PORTAL_NAME, PORTAL_NAME_EN
+
+DCAT_CONTEXT = {
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "dct": "http://purl.org/dc/terms/",
+    "foaf": "http://xmlns.com/foaf/0.1/",
+    "spdx": "http://spdx.org/rdf/terms#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "vcard": "http://www.w3.org/2006/vcard/ns#",
+}
+LANG = {"zh-Hans": "http://publications.europa.eu/resource/authority/language/ZHO",
+        "zh-Hant": "http://publications.europa.eu/resource/authority/language/ZHO"}
+FORMATS = {"text/csv": "CSV", "application/json": "JSON", "application/zip": "ZIP",
+           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX"}
+
+
+def page_path(pkg) -> str:
+    return f"datasets/{pkg.name}/"
+
+
+def report_path(report) -> str:
+    return f"reports/{report.slug}/"
+
+
+def licence_url(pkg) -> str:
+    lic = (pkg.licenses or [{}])[0]
+    return lic.get("path") or lic.get("name", "")
+
+
+def dcat_catalog(portal, downloads: dict, site_url: str, issued: str) -> dict:
+    datasets = [dcat_dataset(pkg, downloads[pkg.name], site_url) for pkg in portal.packages]
+    return {
+        "@context": DCAT_CONTEXT,
+        "@id": site_url + "catalog.jsonld",
+        "@type": "dcat:Catalog",
+        "dct:title": [{"@value": PORTAL_NAME, "@language": "zh"}, {"@value": PORTAL_NAME_EN, "@language": "en"}],
+        "dct:description": {"@value": "辽宁数字发展相关报告中的表格与关键数字，整理为开放数据包。", "@language": "zh"},
+        "dct:publisher": {"@type": "foaf:Agent", "foaf:name": PORTAL_NAME},
+        "dct:modified": {"@value": issued, "@type": "xsd:date"},
+        "dct:language": {"@id": LANG["zh-Hans"]},
+        "foaf:homepage": {"@id": site_url},
+        "dcat:dataset": datasets,
+    }
+
+
+def dcat_dataset(pkg, downloads: list, site_url: str) -> dict:
+    landing = site_url + page_path(pkg)
+    doc = {
+        "@id": landing + "#dataset",
+        "@type": "dcat:Dataset",
+        "dct:identifier": pkg.name,
+        "dct:title": [{"@value": pkg.title, "@language": "zh"}, {"@value": pkg.title_en, "@language": "en"}],
+        "dct:description": {"@value": pkg.description, "@language": "zh"},
+        "dcat:keyword": [{"@value": k, "@language": "zh"} for k in pkg.keywords],
+        "dct:publisher": {"@type": "foaf:Agent", "foaf:name": pkg.report.publisher},
+        "dct:issued": {"@value": pkg.report.published},
+        "dcat:version": pkg.version,
+        "dct:language": {"@id": LANG.get(pkg.report.language, LANG["zh-Hans"])},
+        "dct:source": {"@id": pkg.report.url} if pkg.report.url else None,
+        "dcat:landingPage": {"@id": landing},
+        "dcat:contactPoint": {"@type": "vcard:Organization", "vcard:fn": PORTAL_NAME},
+        "dcat:distribution": [dcat_distribution(pkg, d, site_url) for d in downloads],
+    }
+    return {k: v for k, v in doc.items() if v is not None}
+
+
+def dcat_distribution(pkg, d, site_url: str) -> dict:
+    url = site_url + d.path
+    return {
+        "@id": url,
+        "@type": "dcat:Distribution",
+        "dct:title": d.format,
+        "dcat:accessURL": {"@id": site_url + page_path(pkg)},
+        "dcat:downloadURL": {"@id": url},
+        "dcat:mediaType": {"@id": "https://www.iana.org/assignments/media-types/" + d.mediatype},
+        "dct:format": FORMATS.get(d.mediatype, d.mediatype),
+        "dcat:byteSize": {"@value": str(d.bytes), "@type": "xsd:nonNegativeInteger"},
+        "spdx:checksum": {"@type": "spdx:Checksum", "spdx:algorithm": {"@id": "spdx:checksumAlgorithm_sha256"},
+                          "spdx:checksumValue": d.sha256},
+        "dct:license": {"@id": licence_url(pkg)},
+    }
+
+
+def api_entry(pkg, downloads: list, site_url: str) -> dict:
+    src = pkg.source
+    return {
+        "name": pkg.name, "title": pkg.title, "title_en": pkg.title_en, "version": pkg.version,
+        "report": pkg.report.slug, "table": src.get("table", ""), "caption": src.get("caption", ""),
+        "rows": len(pkg.rows), "fields": len(pkg.fields), "keywords": pkg.keywords,
+        "license": licence_url(pkg),
+        "page": site_url + page_path(pkg),
+        "metadata": site_url + f"api/{pkg.name}.json",
+        "downloads": [{"format": d.format, "url": site_url + d.path, "path": d.path, "mediatype": d.mediatype,
+                       "bytes": d.bytes, "sha256": d.sha256} for d in downloads],
+    }
+
+
+def api_detail(pkg, downloads: list, site_url: str, citations: dict) -> dict:
+    doc = api_entry(pkg, downloads, site_url)
+    doc.update({
+        "description": pkg.description, "x-source": pkg.source, "x-quality": pkg.quality,
+        "x-display": pkg.display, "schema": pkg.resource.get("schema", {}),
+        "report_detail": {"slug": pkg.report.slug, "title": pkg.report.title, "title_en": pkg.report.title_en,
+                          "publisher": pkg.report.publisher, "published": pkg.report.published,
+                          "url": pkg.report.url},
+        "citation": citations,
+    })
+    return doc
+
+
+def schema_org(pkg, downloads: list, site_url: str) -> dict:
+    return {
+        "@context": "https://schema.org",
+        "@type": "Dataset",
+        "name": pkg.title,
+        "alternateName": pkg.title_en,
+        "description": pkg.description or pkg.title,
+        "url": site_url + page_path(pkg),
+        "identifier": pkg.name,
+        "version": pkg.version,
+        "keywords": pkg.keywords,
+        "inLanguage": "zh-CN",
+        "license": licence_url(pkg),
+        "isAccessibleForFree": True,
+        "creator": {"@type": "Organization", "name": pkg.report.publisher},
+        "publisher": {"@type": "Organization", "name": PORTAL_NAME},
+        "isBasedOn": pkg.report.url or pkg.report.title,
+        "variableMeasured": [f.header for f in pkg.content_fields],
+        "distribution": [{"@type": "DataDownload", "encodingFormat": d.mediatype,
+                          "contentUrl": site_url + d.path, "contentSize": str(d.bytes)} for d in downloads],
+    }
+
+
+def script_json(doc: dict) -> str:
+    """JSON safe to put inside <script type="application/ld+json">."""
+    text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def write_json(path: Path, doc) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

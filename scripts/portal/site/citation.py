@@ -1,0 +1,104 @@
+"""Reference strings for a dataset or a report: GB/T 7714-2015, APA (7th ed.) and BibTeX.
+
+Each names the original publisher and the portal, with the access date and the version.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+PORTAL_NAME = "辽宁数字发展开放数据门户"
+PORTAL_NAME_EN = "Liaoning Digital Development Open Data Portal"
+
+
+@dataclass
+class Work:
+    """What is cited: a dataset ([DS/OL]) or a report page ([R])."""
+    key: str            # BibTeX key, ASCII
+    authors: str        # original publisher(s), comma-separated as in reports.json
+    title: str
+    title_en: str
+    kind: str           # "dataset" | "report"
+    version: str
+    year: str           # year of the original publication
+    url: str            # where the portal publishes it
+    source_title: str   # the original report
+
+
+def year_of(published: str) -> str:
+    m = re.search(r"(19|20)\d\d", published or "")
+    return m.group(0) if m else "n.d."
+
+
+def authors_list(authors: str) -> list:
+    return [a.strip() for a in re.split(r"[,，、;；]", authors) if a.strip()]
+
+
+def gbt7714(w: Work, accessed: dt.date) -> str:
+    kind = "DS/OL" if w.kind == "dataset" else "R/OL"
+    names = authors_list(w.authors)
+    author = ", ".join(names[:3]) + (", 等" if len(names) > 3 else "")
+    return (f"{author}. {w.title}[{kind}]. 版本 {w.version}. {PORTAL_NAME}, {w.year}"
+            f"[{accessed.isoformat()}]. {w.url}.")
+
+
+def apa(w: Work, accessed: dt.date) -> str:
+    names = authors_list(w.authors)
+    if len(names) > 1:
+        author = ", ".join(names[:-1]) + ", & " + names[-1]
+    else:
+        author = names[0] if names else PORTAL_NAME
+    kind = "Data set" if w.kind == "dataset" else "Report"
+    title = w.title + (f" [{w.title_en}]" if w.title_en else "")
+    when = f"{accessed.strftime('%B')} {accessed.day}, {accessed.year}"
+    return (f"{author}. ({w.year}). {title} (Version {w.version}) [{kind}]. "
+            f"{PORTAL_NAME_EN} ({PORTAL_NAME}). Retrieved {when}, from {w.url}")
+
+
+BIB_SPECIAL = re.compile(r"([\\{}%&$#_^~])")
+
+
+def bib_escape(text: str) -> str:
+    def repl(m):
+        c = m.group(1)
+        return {"\\": r"\textbackslash{}", "^": r"\^{}", "~": r"\~{}"}.get(c, "\\" + c)
+    return BIB_SPECIAL.sub(repl, text)
+
+
+def bibtex(w: Work, accessed: dt.date) -> str:
+    names = authors_list(w.authors)
+    author = "{" + (" and ".join("{" + bib_escape(n) + "}" for n in names) or "{" + PORTAL_NAME + "}") + "}"
+    entry = "dataset" if w.kind == "dataset" else "techreport"
+    fields = [
+        ("author", author),
+        ("title", "{" + bib_escape(w.title) + "}"),
+        ("year", "{" + bib_escape(w.year) + "}"),
+        ("version", "{" + bib_escape(w.version) + "}"),
+        ("publisher", "{" + PORTAL_NAME + " (" + PORTAL_NAME_EN + ")}"),
+        ("url", "{" + w.url.replace("}", "%7D").replace("{", "%7B") + "}"),
+        ("urldate", "{" + accessed.isoformat() + "}"),
+        ("note", "{" + bib_escape("原始报告：" + w.source_title) + "}"),
+    ]
+    if entry == "techreport":
+        fields.insert(4, ("institution", "{" + bib_escape(", ".join(names)) + "}"))
+    key = re.sub(r"[^A-Za-z0-9_-]", "", w.key) or "portal"
+    body = ",\n".join(f"  {k} = {v}" for k, v in fields)
+    return f"@{entry}{{{key},\n{body}\n}}\n"
+
+
+def all_formats(w: Work, accessed: dt.date) -> dict:
+    return {"gbt7714": gbt7714(w, accessed), "apa": apa(w, accessed), "bibtex": bibtex(w, accessed)}
+
+
+def for_package(pkg, url: str) -> Work:
+    return Work(key=pkg.name, authors=pkg.report.publisher, title=pkg.title, title_en=pkg.title_en,
+                kind="dataset", version=pkg.version, year=year_of(pkg.report.published), url=url,
+                source_title=pkg.report.title)
+
+
+def for_report(report, url: str, version: str) -> Work:
+    return Work(key=report.slug, authors=report.publisher, title=report.title, title_en=report.title_en,
+                kind="report", version=version, year=year_of(report.published), url=url,
+                source_title=report.title)

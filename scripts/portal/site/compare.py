@@ -1,0 +1,129 @@
+"""Find where the reports meet: Liaoning vs national tables, Liaoning's rank in every
+province table, and plan baselines against targets. Pure data; pages.py renders it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from scripts.portal.site import charts as ch
+
+CONFIG = Path(__file__).with_name("comparisons.yaml")
+SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+
+
+@dataclass
+class Pairing:
+    title: str
+    title_en: str
+    left: object        # Package (辽宁)
+    right: object       # Package (全国)
+    left_series: str
+    right_series: str
+    unit: str
+    rows: list = field(default_factory=list)   # {label, left, right, diff}
+    chart: ch.Chart = None
+
+
+@dataclass
+class Rank:
+    package: object
+    field: object
+    rank: int
+    of: int
+    value: float
+    top_label: str
+    top_value: float
+
+
+def normalise(label: str) -> str:
+    label = re.sub(f"[{SUPERSCRIPTS}]", "", label or "")
+    label = re.sub(r"[（(][^）)]*[）)]", "", label)
+    return re.sub(r"\s+", "", label)
+
+
+def find(portal, report: str, table: str):
+    for pkg in portal.packages:
+        if pkg.report.slug == report and pkg.source.get("table") == table:
+            return pkg
+    return None
+
+
+def pick_measure(pkg, contains: str):
+    fields = [f for f in pkg.content_fields if f.numeric and f.unit == "%"]
+    preferred = [f for f in fields if contains and contains in f.title]
+    chosen = preferred or fields
+    return chosen[-1] if chosen else None
+
+
+def pairings(portal, config: dict) -> list:
+    out = []
+    for item in config.get("liaoning_vs_national", []):
+        left = find(portal, **{k: item["liaoning"][k] for k in ("report", "table")})
+        right = find(portal, **{k: item["national"][k] for k in ("report", "table")})
+        if not left or not right:
+            continue
+        lf, rf = pick_measure(left, item.get("measure_contains")), pick_measure(right, item.get("measure_contains"))
+        if not lf or not rf:
+            continue
+        ldisp, rdisp = ch.shape_of(left), ch.shape_of(right)
+        rvals = {normalise(ch.label_of(r, rdisp)): r.get(rf.name) for r in right.data_rows}
+        p = Pairing(item["title"], item.get("title_en", ""), left, right, item["liaoning"]["series"],
+                    item["national"]["series"], lf.unit)
+        for r in left.data_rows:
+            label = ch.label_of(r, ldisp)
+            lv, rv = r.get(lf.name), rvals.get(normalise(label))
+            if isinstance(lv, (int, float)) and isinstance(rv, (int, float)):
+                p.rows.append({"label": label, "left": lv, "right": rv, "diff": round(lv - rv, 2)})
+        if p.rows:
+            p.rows.sort(key=lambda r: -r["diff"])
+            long = [{"label": r["label"], "series": s, "value": v} for r in p.rows
+                    for s, v in ((p.left_series, r["left"]), (p.right_series, r["right"]))]
+            above = sum(1 for r in p.rows if r["diff"] > 0)
+            desc = (f"点图：{p.title}，{len(p.rows)}项应用中辽宁有{above}项高于全国；"
+                    f"差距最大的是{p.rows[0]['label']}（高{ch.fmt(p.rows[0]['diff'])}个百分点）。")
+            p.chart = ch.Chart(f"compare-{len(out) + 1}", p.title, desc,
+                               ch.dumbbell(long, [p.left_series, p.right_series], f"{lf.title} ({lf.unit})", desc))
+            out.append(p)
+    return out
+
+
+def ranks(portal, highlight: str) -> list:
+    out = []
+    for pkg in portal.packages:
+        disp = ch.shape_of(pkg)
+        if disp["shape"] != "provinces":
+            continue
+        for m in disp["measures"]:
+            f = pkg.field(m)
+            pts = sorted(ch.points(pkg, disp, m), key=lambda p: -p["value"])
+            mine = [p for p in pts if p["label"].startswith(highlight)]
+            if not mine:
+                continue
+            value = mine[0]["value"]
+            rank = 1 + sum(1 for p in pts if p["value"] > value)
+            out.append(Rank(pkg, f, rank, len(pts), value, pts[0]["label"], pts[0]["value"]))
+    return out
+
+
+def rank_chart(items: list, highlight: str):
+    if not items:
+        return None
+    rows = [{"label": f"{r.package.source.get('table', '')} {r.field.title}", "rank": r.rank, "of": r.of,
+             "text": f"第{r.rank}/{r.of}"} for r in items]
+    best = min(items, key=lambda r: r.rank)
+    desc = (f"条形图：{highlight}在{len(items)}项分省指标中的位次，条越短位次越靠前；"
+            f"最靠前的是{best.field.title}（第{best.rank}位，共{best.of}个地区）。")
+    return ch.Chart("compare-ranks", f"{highlight}的位次", desc, ch.rank_dots(rows, desc))
+
+
+def targets(portal) -> list:
+    return [pkg for pkg in portal.packages if ch.shape_of(pkg)["shape"] == "targets"]
+
+
+def load_config() -> dict:
+    return yaml.safe_load(CONFIG.read_text(encoding="utf-8"))

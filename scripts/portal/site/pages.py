@@ -1,0 +1,223 @@
+"""Markdown pages generated from the packages with the Jinja templates in templates/.
+
+Every string that comes from data passes through a filter: ``md`` (Markdown text),
+``h`` (raw HTML) or ``plain`` (front matter and navigation, which Material prints
+unescaped). Links between pages are relative, so the site works at any sub-path.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import yaml
+
+from scripts.portal.site import catalog, compare
+from scripts.portal.site.charts import shape_of
+
+TEMPLATES = Path(__file__).with_name("templates")
+LABELS = yaml.safe_load(Path(__file__).with_name("labels.yaml").read_text(encoding="utf-8"))
+MD_ESCAPE = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")  # what Python-Markdown (+tables) can escape
+NAV_FILE = ".nav.json"
+
+
+@dataclass
+class SiteData:
+    """Everything the templates need, computed once by build.py."""
+    portal: object
+    downloads: dict          # package name -> [Download]
+    charts: dict             # package name -> [Chart]
+    citations: dict          # package name or "report:<slug>" -> {gbt7714, apa, bibtex}
+    site_url: str
+    accessed: str
+    portal_zip: object
+    comparisons: dict = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- filters
+
+def md(value) -> str:
+    """Text safe in Markdown: HTML-escaped, Markdown punctuation backslash-escaped, one line."""
+    text = " ".join(str("" if value is None else value).split())
+    return MD_ESCAPE.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def h(value) -> str:
+    """Text safe in raw HTML (element content and quoted attributes), one line."""
+    return html.escape(" ".join(str("" if value is None else value).split()), quote=True)
+
+
+def plain(value) -> str:
+    """Text for front matter and navigation titles: no markup characters at all."""
+    text = " ".join(str("" if value is None else value).split())
+    return text.translate(str.maketrans({"<": "＜", ">": "＞", "&": "＆", '"': "＂", "'": "＇", "`": "｀"}))
+
+
+def num(raw: str) -> str:
+    """A number as stored in the CSV, with thousands separators for readability."""
+    m = re.fullmatch(r"(-?)(\d+)(\.\d+)?", raw or "")
+    if not m:
+        return h(raw)
+    sign, whole, frac = m.groups()
+    return f"{sign}{int(whole):,}{frac or ''}"
+
+
+def size(n: int) -> str:
+    for unit in ("B", "KB", "MB"):
+        if n < 1024 or unit == "MB":
+            return f"{n} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def fence(text: str) -> str:
+    """A backtick fence longer than any run of backticks in text."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def indent(text: str, n: int = 4) -> str:
+    pad = " " * n
+    return "\n".join(pad + line if line else line for line in text.splitlines())
+
+
+def url_root(doc: str) -> str:
+    """Relative URL from the page built from ``doc`` to the site root (directory URLs)."""
+    parts = doc[:-3].split("/") if doc.endswith(".md") else doc.split("/")
+    if parts[-1] == "index":
+        parts = parts[:-1]
+    return "../" * len(parts)
+
+
+def env() -> jinja2.Environment:
+    e = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+                           autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                           comment_start_string="{%#", comment_end_string="#%}")  # "{#id}" is Markdown
+    e.filters.update(md=md, h=h, plain=plain, num=num, size=size, fence=fence, indent_block=indent,
+                     tojson_ld=catalog.script_json)
+    e.globals.update(labels=LABELS, shape_of=shape_of)
+    return e
+
+
+# ---------------------------------------------------------------- pages
+
+def front_matter(**items) -> str:
+    items = {k: v for k, v in items.items() if v not in (None, "", [])}
+    return "---\n" + yaml.safe_dump(items, allow_unicode=True, sort_keys=False, width=10**6) + "---\n"
+
+
+def render(e, template: str, doc: str, **ctx) -> str:
+    def rel(target: str) -> str:
+        return posixpath.relpath(target, posixpath.dirname(doc) or ".")
+    return e.get_template(template).render(doc=doc, rel=rel, root=url_root(doc), **ctx)
+
+
+def dataset_doc(pkg) -> str:
+    return f"datasets/{pkg.name}.md"
+
+
+def report_doc(report) -> str:
+    return f"reports/{report.slug}/index.md"
+
+
+def write_pages(data: SiteData, docs: Path) -> dict:
+    e = env()
+    out = {}
+    portal = data.portal
+    out["index.md"] = render(e, "home.md.j2", "index.md", data=data, portal=portal,
+                             headline=headline_figures(portal),
+                             fm=front_matter(title="首页", description=plain(
+                                 f"{len(portal.reports)} 份报告、{len(portal.packages)} 个数据集的开放数据门户")))
+    for report in portal.reports:
+        doc = report_doc(report)
+        out[doc] = render(e, "report.md.j2", doc, data=data, report=report,
+                          key_figures=key_figure_sections(report),
+                          cite=data.citations[f"report:{report.slug}"],
+                          fm=front_matter(title=plain(report.title), description=plain(
+                              f"{report.title}（{report.publisher}，{report.published}）的表格与关键数字")))
+    for pkg in portal.packages:
+        doc = dataset_doc(pkg)
+        ld = catalog.schema_org(pkg, data.downloads[pkg.name], data.site_url)
+        out[doc] = render(e, "dataset.md.j2", doc, data=data, pkg=pkg, src=pkg.source,
+                          charts=data.charts[pkg.name], downloads=data.downloads[pkg.name],
+                          cite=data.citations[pkg.name], rows=table_rows(pkg),
+                          discrepancies=[q for q in pkg.quality if q.get("status") == "discrepancy"],
+                          fm=front_matter(title=plain(pkg.title), description=plain(pkg.description or pkg.title),
+                                          tags=[plain(k) for k in pkg.keywords],
+                                          jsonld=catalog.script_json(ld)))
+    out["catalog.md"] = render(e, "catalog.md.j2", "catalog.md", data=data, portal=portal,
+                               fm=front_matter(title="数据目录", description="全部数据集一览，按主题浏览"))
+    out["comparisons.md"] = render(e, "comparisons.md.j2", "comparisons.md", data=data,
+                                   cmp=data.comparisons,
+                                   fm=front_matter(title="报告对比", description="辽宁与全国、辽宁在各省中的位次、规划目标进度"))
+    for doc, text in out.items():
+        path = docs / doc
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
+    (docs / NAV_FILE).write_text(json.dumps(nav(portal), ensure_ascii=False, indent=1), encoding="utf-8")
+    return out
+
+
+def nav(portal) -> list:
+    items = [{"首页": "index.md"}, {"数据目录": "catalog.md"}, {"报告对比": "comparisons.md"}]
+    for report in portal.reports:
+        children = [report_doc(report)]
+        for pkg in report.packages:
+            table = pkg.source.get("table", "")
+            label = "关键数字" if table == "key-figures" else f"{table} {pkg.title}"
+            children.append({plain(label): dataset_doc(pkg)})
+        items.append({plain(report.title): children})
+    items.append({"关于": ["about.md", {"数据约定": "conventions.md"}]})
+    return items
+
+
+# ---------------------------------------------------------------- view helpers
+
+def table_rows(pkg) -> list:
+    """Rows for the full table: cells with display text and sort value, row kind."""
+    disp = shape_of(pkg)
+    shown = [f for f in pkg.content_fields] + [f for f in pkg.fields if f.name == "source_line"]
+    rows = []
+    for raw, typed in zip(pkg.raw_rows, pkg.rows):
+        kind = typed.get("row_type") or "data"
+        cells = []
+        for f in shown:
+            text = raw[f.name]
+            cells.append({"text": (num(text) if f.numeric and f.name != "source_line" else h(text)),
+                          "value": h(text), "numeric": f.numeric, "head": f.name == disp["category"]})
+        rows.append({"kind": kind, "cells": cells, "parent": typed.get("parent") or ""})
+    return [{"fields": shown, "rows": rows}]
+
+
+def key_figure_sections(report) -> list:
+    """Key figures of a report grouped by section, in source order."""
+    sections = {}
+    for pkg in report.packages:
+        if pkg.source.get("table") != "key-figures":
+            continue
+        for raw in sorted(pkg.raw_rows, key=lambda r: int(r.get("source_line") or 0)):
+            sections.setdefault(raw.get("section") or "正文", []).append({**raw, "_pkg": pkg})
+    return list(sections.items())
+
+
+def headline_figures(portal, limit: int = 6) -> list:
+    """A few facts for the home page: the first fact of each report's key figures, then more."""
+    pools = []
+    for report in portal.reports:
+        facts = []
+        for pkg in report.packages:
+            if pkg.source.get("table") == "key-figures":
+                facts += [{**r, "_pkg": pkg} for r in pkg.raw_rows if r.get("kind", "fact") == "fact" and r.get("value")]
+        pools.append(facts)
+    out = []
+    while len(out) < limit and any(pools):
+        for facts in pools:
+            if facts and len(out) < limit:
+                out.append(facts.pop(0))
+    return out
