@@ -56,10 +56,16 @@ def cmd_site(args) -> int:
     return publish(args)
 
 
+def cmd_bench(args) -> int:
+    from .bench import run
+
+    return run(args)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m scripts.portal",
                                 description="Liaoning digital-development data portal: extract, validate, build.")
-    p.add_argument("--packages", type=Path, default=paths.packages_dir(),
+    p.add_argument("--packages", type=Path, default=None,
                    help="data packages directory (default: datapackages/, or $PORTAL_PACKAGES)")
     sub = p.add_subparsers(dest="command", required=True)
     for name, func, text in (
@@ -79,6 +85,11 @@ def parser() -> argparse.ArgumentParser:
                           description="validate, build and mkdocs into site/, replacing it only on success")
     site.set_defaults(func=cmd_site)
     site.add_argument("--site", type=Path, default=paths.ROOT / "site", help="output directory (default site/)")
+    bench = sub.add_parser("bench", help="time every stage on synthetic portals of 30, 300 and 3000 packages",
+                           description="time every stage on synthetic portals of 30, 300 and 3000 packages")
+    bench.set_defaults(func=cmd_bench)
+    from .bench import add_arguments as bench_arguments
+    bench_arguments(bench)
     try:
         from .site import build as site_build
     except ImportError:  # the site package is optional for the data stages
@@ -86,11 +97,15 @@ def parser() -> argparse.ArgumentParser:
     for s in (b, site):
         if site_build is not None:
             site_build.add_arguments(s)
+        for action in s._actions:  # `--packages` may be given before or after the command
+            if action.dest == "packages":
+                action.default = argparse.SUPPRESS
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    args.packages = Path(args.packages or paths.packages_dir())
     try:
         return args.func(args)
     except PortalError as exc:

@@ -6,7 +6,9 @@ leaves a half-built portal behind.
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
 import shutil
 import subprocess
 import sys
@@ -17,7 +19,25 @@ from . import paths
 from .errors import PortalError
 
 
-def mkdocs_build(config: Path, target: Path) -> None:
+def work_docs(target: Path) -> None:
+    """A private copy of the hand-written docs/ to generate into (docs/ itself is not touched)."""
+    from .site.build import GENERATED
+
+    skip = {paths.DOCS / g for g in GENERATED}
+    shutil.copytree(paths.DOCS, target, ignore=lambda d, names: [n for n in names if Path(d) / n in skip])
+
+
+def mkdocs_build(docs: Path, target: Path) -> None:
+    """mkdocs build --strict of `docs` with the project's mkdocs.yml (via INHERIT)."""
+    config = paths.ROOT / f".mkdocs-build-{os.getpid()}-{docs.parent.name}.yml"
+    config.write_text(f"INHERIT: mkdocs.yml\ndocs_dir: {json.dumps(str(docs))}\n", "utf-8")
+    try:
+        _run_mkdocs(config, target)
+    finally:
+        config.unlink(missing_ok=True)
+
+
+def _run_mkdocs(config: Path, target: Path) -> None:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
     proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
                            "-f", str(config), "-d", str(target)], env=env,
@@ -49,19 +69,23 @@ def publish(args) -> int:
     print(f"validated {len(results)} packages ({time.perf_counter() - start:.1f} s)")
     from .site import build
 
-    code = build.run(args)
-    if code:
-        raise PortalError("page generation failed: site/ left unchanged")
-    site = Path(args.site)
+    site = Path(args.site).resolve()
+    site.parent.mkdir(parents=True, exist_ok=True)
     new = site.with_name(site.name + ".new")
-    if new.exists():
-        shutil.rmtree(new)
-    t = time.perf_counter()
-    try:
-        mkdocs_build(paths.ROOT / "mkdocs.yml", new)
-    except PortalError:
-        shutil.rmtree(new, ignore_errors=True)
-        raise
+    with tempfile.TemporaryDirectory(prefix="portal-docs-") as tmp:
+        docs = Path(tmp) / "docs"
+        work_docs(docs)
+        args.docs = docs
+        if build.run(args):
+            raise PortalError("page generation failed: site/ left unchanged")
+        if new.exists():
+            shutil.rmtree(new)
+        t = time.perf_counter()
+        try:
+            mkdocs_build(docs, new)
+        except PortalError:
+            shutil.rmtree(new, ignore_errors=True)
+            raise
     print(f"mkdocs build --strict ({time.perf_counter() - t:.1f} s)")
     swap(new, site)
     print(f"site ready in {site} ({time.perf_counter() - start:.1f} s in all)")
