@@ -23,6 +23,13 @@
     return runtime;
   }
 
+  function labelRoom(spec) {
+    var values = (spec.data && spec.data.values) || [];
+    var longest = 0;
+    values.forEach(function (d) { longest = Math.max(longest, String(d.label || "").length); });
+    return Math.min(260, longest * 12 + 10);
+  }
+
   function renderCharts() {
     var figures = document.querySelectorAll("figure.portal-chart[data-spec]:not([data-rendered])");
     if (!figures.length) return;
@@ -31,18 +38,19 @@
         fig.setAttribute("data-rendered", "pending");
         var url = new URL(fig.getAttribute("data-spec"), location.href).href;
         fetch(url).then(function (r) { return r.json(); }).then(function (spec) {
-          spec.width = "container";
-          spec.autosize = { type: "fit-x", contains: "padding" };
+          // fit the figure's width (phones included): plot width = figure width minus the
+          // room taken by the category labels (12px per CJK character, capped like labelLimit).
+          // (autosize "fit-x" would do this but logs a warning with step heights.)
+          spec.width = Math.max(160, Math.floor(fig.clientWidth) - labelRoom(spec) - 60);
           var box = document.createElement("div");
           box.className = "portal-chart__view";
           var img = fig.querySelector("img");
           fig.insertBefore(box, img);
           return vegaEmbed(box, spec, {
             renderer: "svg",
-            actions: { export: true, source: false, compiled: false, editor: false },
-            i18n: { SVG_ACTION: "保存为 SVG", PNG_ACTION: "保存为 PNG" }
+            actions: false   // downloads are links in the caption
           }).then(function () {
-            if (img) img.hidden = true;
+            if (img) img.style.display = "none";
             fig.setAttribute("data-rendered", "yes");
           });
         }).catch(function (err) {

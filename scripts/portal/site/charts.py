@@ -260,10 +260,10 @@ def grouped_bars(rows, order, series, x_title, description) -> dict:
         x=alt.X("value:Q", title=x_title),
         color=alt.Color("series:N", sort=series, title=None,
                         scale=alt.Scale(range=["#9ecae9", BASE, "#f58518", "#54a24b"]),
-                        legend=alt.Legend(orient="top")),
+                        legend=alt.Legend(orient="top", direction="vertical")),
         tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("series:N", title="系列"),
                  alt.Tooltip("value:Q", title=x_title)],
-    ).properties(height=alt.Step(11, **{"for": "position"}))
+    ).properties(height=alt.Step(12 * len(series)))
     return base_config(chart, description)
 
 
@@ -294,7 +294,7 @@ def dumbbell(rows, series, x_title, description) -> dict:
     dots = alt.Chart(data).mark_point(filled=True, size=80).encode(
         y=y, x=alt.X("value:Q", title=x_title),
         color=alt.Color("series:N", sort=series, title=None,
-                        scale=alt.Scale(range=[HIGHLIGHT, BASE]), legend=alt.Legend(orient="top")),
+                        scale=alt.Scale(range=[HIGHLIGHT, BASE]), legend=alt.Legend(orient="top", direction="vertical")),
         tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("series:N", title="系列"),
                  alt.Tooltip("value:Q", title=x_title)])
     chart = alt.layer(line, dots).properties(height=alt.Step(BAR_STEP))

@@ -147,7 +147,7 @@ def load_reports(path: Path) -> list:
         missing = [k for k in REPORT_KEYS if k not in item]
         if missing:
             raise PortalError(f"report entry lacks {', '.join(missing)}", file=str(path), row=i)
-        reports.append(Report(**{k: str(item[k]) for k in REPORT_KEYS}))
+        reports.append(Report(**{k: "" if item[k] is None else str(item[k]) for k in REPORT_KEYS}))
     return reports
 
 

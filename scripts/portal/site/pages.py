@@ -100,7 +100,7 @@ def env() -> jinja2.Environment:
                            comment_start_string="{%#", comment_end_string="#%}")  # "{#id}" is Markdown
     e.filters.update(md=md, h=h, plain=plain, num=num, size=size, fence=fence, indent_block=indent,
                      tojson_ld=catalog.script_json)
-    e.globals.update(labels=LABELS, shape_of=shape_of)
+    e.globals.update(labels=LABELS, shape_of=shape_of, dataset_doc=dataset_doc)
     return e
 
 
@@ -117,8 +117,41 @@ def render(e, template: str, doc: str, **ctx) -> str:
     return e.get_template(template).render(doc=doc, rel=rel, root=url_root(doc), **ctx)
 
 
+KF_PART_ROWS = 60   # key figures per part page: keeps every page well under 60 KB
+
+
+def is_key_figures(pkg) -> bool:
+    return pkg.source.get("table") == "key-figures"
+
+
 def dataset_doc(pkg) -> str:
-    return f"datasets/{pkg.name}.md"
+    # key-figures packages get sub-pages (parts), so their page is a directory index
+    return f"datasets/{pkg.name}/index.md" if is_key_figures(pkg) else f"datasets/{pkg.name}.md"
+
+
+def part_doc(pkg, k: int) -> str:
+    return f"datasets/{pkg.name}/part-{k}.md"
+
+
+def key_figure_parts(pkg) -> list:
+    """Sections of a key-figures package (source order) chunked into parts of <= KF_PART_ROWS rows.
+
+    Returns [{"k", "doc", "sections": [{"id", "name", "rows"}]}]; a section is never split.
+    """
+    sections = {}
+    for raw in sorted(pkg.raw_rows, key=lambda r: int(r.get("source_line") or 0)):
+        sections.setdefault(raw.get("section") or "正文", []).append(raw)
+    parts = []
+    for i, (name, rows) in enumerate(sections.items(), 1):
+        if not parts or sum(len(s["rows"]) for s in parts[-1]["sections"]) + len(rows) > KF_PART_ROWS:
+            parts.append({"k": len(parts) + 1, "sections": []})
+        parts[-1]["sections"].append({"id": f"s{i}", "name": name, "rows": rows})
+    for p in parts:
+        p["doc"] = part_doc(pkg, p["k"])
+        p["count"] = sum(len(s["rows"]) for s in p["sections"])
+        names = [s["name"] for s in p["sections"]]
+        p["title"] = f"第 {p['k']} 部分：{names[0]}" + (f" 等 {len(names)} 节" if len(names) > 1 else "")
+    return parts
 
 
 def report_doc(report) -> str:
@@ -143,10 +176,15 @@ def write_pages(data: SiteData, docs: Path) -> dict:
     for pkg in portal.packages:
         doc = dataset_doc(pkg)
         ld = catalog.schema_org(pkg, data.downloads[pkg.name], data.site_url)
-        out[doc] = render(e, "dataset.md.j2", doc, data=data, pkg=pkg, src=pkg.source,
+        parts = key_figure_parts(pkg) if is_key_figures(pkg) else []
+        for part in parts:
+            out[part["doc"]] = render(e, "key_figures_part.md.j2", part["doc"], pkg=pkg, part=part, parts=parts,
+                                      fm=front_matter(title=plain(f"{pkg.title}：{part['title']}"),
+                                                      description=plain(f"{pkg.report.title}正文中的关键数字，{part['title']}")))
+        out[doc] = render(e, "dataset.md.j2", doc, data=data, pkg=pkg, src=pkg.source, parts=parts,
                           charts=data.charts[pkg.name], downloads=data.downloads[pkg.name],
                           cite=data.citations[pkg.name], rows=table_rows(pkg),
-                          discrepancies=[q for q in pkg.quality if q.get("status") == "discrepancy"],
+                          quality=quality_summary(pkg),
                           fm=front_matter(title=plain(pkg.title), description=plain(pkg.description or pkg.title),
                                           tags=[plain(k) for k in pkg.keywords],
                                           jsonld=catalog.script_json(ld)))
@@ -171,7 +209,11 @@ def nav(portal) -> list:
         for pkg in report.packages:
             table = pkg.source.get("table", "")
             label = "关键数字" if table == "key-figures" else f"{table} {pkg.title}"
-            children.append({plain(label): dataset_doc(pkg)})
+            if is_key_figures(pkg):
+                children.append({plain(label): [dataset_doc(pkg)] + [
+                    {plain(p["title"]): p["doc"]} for p in key_figure_parts(pkg)]})
+            else:
+                children.append({plain(label): dataset_doc(pkg)})
         items.append({plain(report.title): children})
     items.append({"关于": ["about.md", {"数据约定": "conventions.md"}]})
     return items
@@ -179,9 +221,31 @@ def nav(portal) -> list:
 
 # ---------------------------------------------------------------- view helpers
 
+def quality_summary(pkg) -> dict:
+    """x-quality in plain words: passes counted per kind of check, discrepancies in full.
+
+    Check ids look like ``kind:field:row`` (e.g. ``sum:domains:合计``); the row part, when it
+    names a table row, lets the table flag that row.
+    """
+    groups, flagged, discrepancies = {}, set(), []
+    for q in pkg.quality:
+        kind, _, rest = str(q.get("check", "")).partition(":")
+        field_name, _, row = rest.partition(":")
+        g = groups.setdefault(kind, {"kind": kind, "label": LABELS["checks"].get(kind, kind), "passed": 0, "total": 0})
+        g["total"] += 1
+        if q.get("status") == "pass":
+            g["passed"] += 1
+        else:
+            discrepancies.append({"label": g["label"], "detail": q.get("detail", ""), "row": row})
+            if row:
+                flagged.add(row)
+    return {"groups": list(groups.values()), "discrepancies": discrepancies, "flagged": flagged}
+
+
 def table_rows(pkg) -> list:
     """Rows for the full table: cells with display text and sort value, row kind."""
     disp = shape_of(pkg)
+    flagged = quality_summary(pkg)["flagged"]
     shown = [f for f in pkg.content_fields] + [f for f in pkg.fields if f.name == "source_line"]
     rows = []
     for raw, typed in zip(pkg.raw_rows, pkg.rows):
@@ -191,19 +255,23 @@ def table_rows(pkg) -> list:
             text = raw[f.name]
             cells.append({"text": (num(text) if f.numeric and f.name != "source_line" else h(text)),
                           "value": h(text), "numeric": f.numeric, "head": f.name == disp["category"]})
-        rows.append({"kind": kind, "cells": cells, "parent": typed.get("parent") or ""})
+        label = str(typed.get(disp["category"]) or "")
+        rows.append({"kind": kind, "cells": cells, "parent": typed.get("parent") or "",
+                     "flag": label in flagged})
     return [{"fields": shown, "rows": rows}]
 
 
 def key_figure_sections(report) -> list:
-    """Key figures of a report grouped by section, in source order."""
-    sections = {}
+    """Key figures of a report by section: [(pkg, part, section)] in source order."""
+    out = []
     for pkg in report.packages:
-        if pkg.source.get("table") != "key-figures":
-            continue
-        for raw in sorted(pkg.raw_rows, key=lambda r: int(r.get("source_line") or 0)):
-            sections.setdefault(raw.get("section") or "正文", []).append({**raw, "_pkg": pkg})
-    return list(sections.items())
+        if is_key_figures(pkg):
+            for part in key_figure_parts(pkg):
+                for section in part["sections"]:
+                    out.append({"pkg": pkg, "part": part, "section": section,
+                                "figures": sorted({r["figure"] for r in section["rows"] if r.get("figure")},
+                                                  key=lambda f: int(re.sub(r"\D", "", f) or 0))})
+    return out
 
 
 def headline_figures(portal, limit: int = 6) -> list:
