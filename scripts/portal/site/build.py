@@ -62,7 +62,7 @@ def run(args) -> int:
     cfg = compare.load_config()
     pairings = compare.pairings(portal, cfg)
     ranks = compare.ranks(portal, cfg.get("highlight", "辽宁"))
-    rank_chart = compare.rank_chart(ranks, cfg.get("highlight", "辽宁"))
+    rank_chart = compare.rank_chart(ranks, cfg.get("highlight", "辽宁"), cfg.get("short_names"))
     extra = [p.chart for p in pairings] + ([rank_chart] if rank_chart else [])
     all_charts = [c for cs in chart_map.values() for c in cs] + extra
     png = not args.no_png and charts.cjk_font_available()

@@ -28,6 +28,10 @@ class Pairing:
     rows: list = field(default_factory=list)   # {label, left, right, diff}
     chart: ch.Chart = None
 
+    @property
+    def identical(self) -> int:
+        return sum(1 for r in self.rows if r["diff"] == 0)
+
 
 @dataclass
 class Rank:
@@ -110,10 +114,12 @@ def ranks(portal, highlight: str) -> list:
     return out
 
 
-def rank_chart(items: list, highlight: str):
+def rank_chart(items: list, highlight: str, short_names: dict = None):
     if not items:
         return None
-    rows = [{"label": f"{r.package.source.get('table', '')} {r.field.title}", "rank": r.rank, "of": r.of,
+    short_names = short_names or {}
+    rows = [{"label": f"{short_names.get(r.package.report.slug, r.package.report.slug)} "
+                      f"{r.package.source.get('table', '')} {r.field.title}", "rank": r.rank, "of": r.of,
              "text": f"第{r.rank}/{r.of}"} for r in items]
     best = min(items, key=lambda r: r.rank)
     desc = (f"条形图：{highlight}在{len(items)}项分省指标中的位次，条越短位次越靠前；"

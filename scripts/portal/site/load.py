@@ -35,8 +35,10 @@ class Field:
 
     @property
     def header(self) -> str:
-        """Chinese header with the unit, e.g. ``2020年网民使用率 (%)``."""
-        return f"{self.title} ({self.unit})" if self.unit else self.title
+        """Chinese header with the unit, e.g. ``2020年网民使用率 (%)`` (unless the title has it)."""
+        if not self.unit or f"({self.unit})" in self.title.replace(" ", "") or f"（{self.unit}）" in self.title:
+            return self.title
+        return f"{self.title} ({self.unit})"
 
 
 @dataclass

@@ -275,17 +275,27 @@ def key_figure_sections(report) -> list:
 
 
 def headline_figures(portal, limit: int = 6) -> list:
-    """A few facts for the home page: the first fact of each report's key figures, then more."""
-    pools = []
+    """A few facts for the home page: per word in labels.yaml `headline`, the first fact whose
+    indicator contains it (one per report where possible), then the first fact of each report."""
+    facts = []
+    for pkg in portal.packages:
+        if is_key_figures(pkg):
+            facts += [{**r, "_pkg": pkg} for r in pkg.raw_rows
+                      if r.get("kind", "fact") == "fact" and r.get("value")]
+    out, used = [], set()
+
+    def take(r):
+        if id(r) not in used and len(out) < limit:
+            used.add(id(r))
+            out.append(r)
+
+    for word in LABELS.get("headline", []):
+        matches = [r for r in facts if word in (r.get("indicator_simplified") or r.get("indicator") or "")]
+        fresh = [r for r in matches if r["_pkg"].report.slug not in {o["_pkg"].report.slug for o in out}]
+        if matches:
+            take((fresh or matches)[0])
     for report in portal.reports:
-        facts = []
-        for pkg in report.packages:
-            if pkg.source.get("table") == "key-figures":
-                facts += [{**r, "_pkg": pkg} for r in pkg.raw_rows if r.get("kind", "fact") == "fact" and r.get("value")]
-        pools.append(facts)
-    out = []
-    while len(out) < limit and any(pools):
-        for facts in pools:
-            if facts and len(out) < limit:
-                out.append(facts.pop(0))
+        first = next((r for r in facts if r["_pkg"].report is report), None)
+        if first and first["_pkg"].report.slug not in {o["_pkg"].report.slug for o in out}:
+            take(first)
     return out

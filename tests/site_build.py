@@ -1,0 +1,75 @@
+"""Build a portal site into a temporary directory, once per test process (shared by the
+tests/test_site_*.py modules and tests/browser/). Not a test module itself."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from scripts.portal import paths
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE_PACKAGES = ROOT / "tests" / "fixtures" / "packages"
+
+
+@dataclass
+class Built:
+    packages: Path
+    docs: Path
+    site: Path
+
+
+def copy_handwritten_docs(target: Path) -> None:
+    from scripts.portal.site.build import GENERATED
+
+    skip = {paths.DOCS / g for g in GENERATED}
+    shutil.copytree(paths.DOCS, target, ignore=lambda d, names: [n for n in names if Path(d) / n in skip])
+
+
+def generate(packages: Path, docs: Path, **extra) -> None:
+    from scripts.portal.site import build
+
+    parser = argparse.ArgumentParser()
+    build.add_arguments(parser)
+    argv = ["--packages", str(packages), "--docs", str(docs), "--date", "2026-01-15", "--quiet",
+            "--site-url", "http://127.0.0.1:8000/portal/"]
+    for k, v in extra.items():
+        argv += [f"--{k.replace('_', '-')}"] + ([] if v is True else [str(v)])
+    assert build.run(parser.parse_args(argv)) == 0
+
+
+def mkdocs_build(docs: Path, site: Path) -> None:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    cfg = load_config(config_file=str(ROOT / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(site), strict=True)
+    cfg.plugins.on_startup(command="build", dirty=False)
+    try:
+        build(cfg)
+    finally:
+        cfg.plugins.on_shutdown()
+
+
+@functools.lru_cache(maxsize=None)
+def built_site(packages: str) -> Built:
+    """Generate + mkdocs build --strict for a packages directory (cached per process)."""
+    tmp = Path(tempfile.mkdtemp(prefix="portal-site-test-"))
+    docs, site = tmp / "docs", tmp / "site"
+    copy_handwritten_docs(docs)
+    generate(Path(packages), docs)
+    mkdocs_build(docs, site)
+    return Built(Path(packages), docs, site)
+
+
+def site_packages_dir() -> Path:
+    """The real packages when there are any, else the fixtures (browser tests use this)."""
+    real = paths.packages_dir()
+    if (real / "reports.json").exists() and any(real.glob("*/datapackage.json")):
+        return real
+    return FIXTURE_PACKAGES

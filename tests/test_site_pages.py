@@ -1,0 +1,203 @@
+"""Page generator (scripts/portal/site/pages.py) on the fixture packages."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scripts.portal.errors import PortalError
+from scripts.portal.site import pages
+from scripts.portal.site.load import load_portal
+from tests.site_build import FIXTURE_PACKAGES, built_site, copy_handwritten_docs, generate, mkdocs_build
+
+HOSTILE = '<script>alert(1)</script> [x](javascript:alert(2)) {: onclick="x"} *em* | `code` & </title>'
+
+
+@pytest.fixture(scope="module")
+def fixture_site():
+    return built_site(str(FIXTURE_PACKAGES))
+
+
+@pytest.fixture(scope="module")
+def portal():
+    return load_portal(FIXTURE_PACKAGES)
+
+
+def test_every_package_has_page_chart_downloads_and_citation(fixture_site, portal):
+    site = fixture_site.site
+    for pkg in portal.packages:
+        page = site / "datasets" / pkg.name / "index.html"
+        html = page.read_text(encoding="utf-8")
+        assert 'class="portal-chart"' in html, pkg.name
+        assert (site / "assets" / "charts" / f"{pkg.name}-1.svg").exists()
+        assert (site / "downloads" / pkg.name / "data.csv").read_bytes() == pkg.csv_bytes
+        for label in ("GB/T 7714-2015", "APA", "BibTeX"):
+            assert label in html, (pkg.name, label)
+        assert "[DS/OL]" in html
+
+
+def test_every_report_has_a_page(fixture_site, portal):
+    for report in portal.reports:
+        html = (fixture_site.site / "reports" / report.slug / "index.html").read_text(encoding="utf-8")
+        assert "发布者" in html and "[R/OL]" in html
+
+
+def test_navigation_is_grouped_by_report_and_pruned(fixture_site, portal):
+    nav = json.loads((fixture_site.docs / pages.NAV_FILE).read_text(encoding="utf-8"))
+    titles = [next(iter(item)) for item in nav]
+    for report in portal.reports:
+        assert pages.plain(report.title) in titles
+    # a dataset page's menu lists its own report's datasets, not every dataset
+    other = next(p for p in portal.packages if p.report.slug == "cnnic-47")
+    html = (fixture_site.site / "datasets" / "liaoning-internet-2020-table-1-app-users" / "index.html").read_text("utf-8")
+    assert f"datasets/{other.name}/" not in html
+
+
+@pytest.mark.parametrize("text", ["a *b* c", "[x](javascript:y)", "<b>x</b>", "**s**", "# h", "a `c` d", "1. x"])
+def test_md_filter_neutralises_markdown_and_html(text):
+    import markdown
+
+    rendered = markdown.markdown("para " + pages.md(text) + " {: .cls }",
+                                 extensions=["attr_list", "tables", "md_in_html"])
+    inner = re.sub(r"</?p>", "", rendered)
+    assert "<" not in inner, rendered                       # no element was created
+    assert text in __import__("html").unescape(inner)       # and the text reads as written
+
+
+def test_plain_filter_removes_markup_characters():
+    assert not set(pages.plain(HOSTILE)) & set("<>&\"'`")
+
+
+@pytest.mark.parametrize("doc,root", [("index.md", ""), ("catalog.md", "../"), ("datasets/x.md", "../../"),
+                                      ("reports/r/index.md", "../../"), ("datasets/x/part-1.md", "../../../")])
+def test_url_root_is_relative(doc, root):
+    assert pages.url_root(doc) == root
+
+
+def test_links_are_relative_so_the_site_works_at_a_sub_path(fixture_site):
+    for page in fixture_site.site.rglob("*.html"):
+        if page.name == "404.html":  # Material's 404 page uses site_url (absolute) by design
+            continue
+        html = page.read_text(encoding="utf-8")
+        bad = re.findall(r'(?:href|src)="/(?!/)[^"]*"', html)
+        assert not bad, (page, bad[:3])
+
+
+def test_hostile_strings_are_escaped(tmp_path):
+    packages = tmp_path / "packages"
+    shutil.copytree(FIXTURE_PACKAGES, packages)
+    pkg_dir = packages / "liaoning-internet-2020-table-2-enterprises-by-type"
+    desc = json.loads((pkg_dir / "datapackage.json").read_text("utf-8"))
+    desc["title"] = desc["title_en"] = desc["description"] = HOSTILE
+    desc["keywords"] = [HOSTILE]
+    desc["x-source"]["caption"] = HOSTILE
+    desc["x-quality"][1]["detail"] = HOSTILE
+    csv = (pkg_dir / "data.csv").read_bytes().replace("信息服务业务".encode(), b'"=HYPERLINK(""http://x"")<img src=x onerror=alert(3)>"', 1)
+    (pkg_dir / "data.csv").write_bytes(csv)
+    import hashlib
+    desc["resources"][0]["bytes"] = len(csv)
+    desc["resources"][0]["hash"] = "sha256:" + hashlib.sha256(csv).hexdigest()
+    (pkg_dir / "datapackage.json").write_text(json.dumps(desc, ensure_ascii=False), "utf-8")
+    docs, site = tmp_path / "docs", tmp_path / "site"
+    copy_handwritten_docs(docs)
+    generate(packages, docs, no_png=True)
+    mkdocs_build(docs, site)
+    for page in site.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        found = Elements()
+        found.feed(html)
+        assert not [a for a in found.attrs if a[0].startswith("on")], page
+        assert not [a for a in found.attrs if a[0] == "href" and (a[1] or "").startswith("javascript:")], page
+        assert not [t for t in found.scripts if "<script" in t or "alert(1)</" in t], page
+        assert not [a for a in found.attrs if a[0] == "src" and a[1] == "x"], page
+        assert found.titles == 1, page
+
+
+class Elements(__import__("html.parser").parser.HTMLParser):
+    """Collects attributes, inline script bodies and <title> count of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.attrs, self.scripts, self.titles, self._in_script = [], [], 0, False
+
+    def handle_starttag(self, tag, attrs):
+        self.attrs += attrs
+        self.titles += tag == "title"
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts.append(data)
+
+
+def test_bad_hash_is_a_portal_error_naming_the_package(tmp_path):
+    packages = tmp_path / "packages"
+    shutil.copytree(FIXTURE_PACKAGES, packages)
+    target = packages / "liaoning-internet-2020-table-2-enterprises-by-type" / "data.csv"
+    target.write_bytes(target.read_bytes() + b"x,1,1,data,,1\n")
+    with pytest.raises(PortalError) as err:
+        load_portal(packages)
+    assert "liaoning-internet-2020-table-2-enterprises-by-type" in str(err.value)
+    assert "hash" in str(err.value)
+
+
+def test_bad_cell_names_row_and_field(tmp_path):
+    packages = tmp_path / "packages"
+    shutil.copytree(FIXTURE_PACKAGES, packages)
+    pkg_dir = packages / "liaoning-internet-2020-appendix-1-ipv4-by-province"
+    csv = (pkg_dir / "data.csv").read_bytes().replace(b"25.49", b"n/a")
+    (pkg_dir / "data.csv").write_bytes(csv)
+    desc = json.loads((pkg_dir / "datapackage.json").read_text("utf-8"))
+    desc["resources"][0].pop("hash")
+    (pkg_dir / "datapackage.json").write_text(json.dumps(desc, ensure_ascii=False), "utf-8")
+    with pytest.raises(PortalError) as err:
+        load_portal(packages)
+    assert err.value.row == 2 and err.value.field == "ipv4_share"
+
+
+def test_totals_are_marked_and_discrepancies_shown_above_the_table(fixture_site):
+    html = (fixture_site.site / "datasets" / "liaoning-internet-2020-table-2-enterprises-by-type" / "index.html").read_text("utf-8")
+    assert 'class="row-total' in html and "portal-badge" in html
+    warning = html.index("原文数据不一致")
+    assert warning < html.index('<table class="portal-table"')
+    assert "100.1" in html[warning:]
+
+
+def test_units_in_table_headers(fixture_site):
+    html = (fixture_site.site / "datasets" / "liaoning-internet-2020-table-1-app-users" / "index.html").read_text("utf-8")
+    assert "2020年网民使用率 (%)" in html and "2019年用户规模 (万)" in html
+
+
+def test_dataset_pages_are_under_60_kb(fixture_site):
+    for page in (fixture_site.site / "datasets").rglob("index.html"):
+        assert page.stat().st_size < 60_000, page
+
+
+def test_key_figures_split_into_parts(portal):
+    pkg = next(p for p in portal.packages if p.name == "liaoning-internet-2020-key-figures")
+    parts = pages.key_figure_parts(pkg)
+    assert sum(p["count"] for p in parts) == len(pkg.rows)
+    assert all(p["count"] <= pages.KF_PART_ROWS or len(p["sections"]) == 1 for p in parts)
+
+
+def test_traditional_pages_carry_simplified_search_text(fixture_site):
+    html = (fixture_site.site / "datasets" / "digital-shenyang-2022-key-figures" / "part-1" / "index.html").read_text("utf-8")
+    assert "瀋陽" in html
+    hidden = html[html.index('class="portal-simplified"'):]
+    assert "沈阳" in hidden
+
+
+def test_search_index_is_segmented_and_splits_full_width_punctuation(fixture_site):
+    index = json.loads((fixture_site.site / "search" / "search_index.json").read_text("utf-8"))
+    text = " ".join(d["title"] + " " + d["text"] for d in index["docs"])
+    assert "\u200b" in text  # jieba segmentation happened
+    sep = re.compile(index["config"]["separator"])
+    assert "FTTH" in sep.split("光纤接入（FTTH/O）用户")
+    assert "沈阳" in text
