@@ -24,9 +24,12 @@
   }
 
   function labelRoom(spec) {
-    var values = (spec.data && spec.data.values) || [];
     var longest = 0;
-    values.forEach(function (d) { longest = Math.max(longest, String(d.label || "").length); });
+    [spec].concat(spec.layer || []).forEach(function (s) {
+      ((s.data && s.data.values) || []).forEach(function (d) {
+        longest = Math.max(longest, String(d.label || "").length);
+      });
+    });
     return Math.min(260, longest * 12 + 10);
   }
 

@@ -1,0 +1,77 @@
+"""Download files (scripts/portal/site/downloads.py): identical CSV, safe XLSX, deterministic ZIPs."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import openpyxl
+import pytest
+
+from scripts.portal.site import downloads
+from scripts.portal.site.load import load_portal
+from tests.site_build import FIXTURE_PACKAGES
+
+
+@pytest.fixture(scope="module")
+def portal():
+    return load_portal(FIXTURE_PACKAGES)
+
+
+def written(tmp_path, pkg):
+    return {d.format: d for d in downloads.package_downloads(pkg, tmp_path, "readme", "cite", "@misc{x}\n")}
+
+
+def test_csv_and_descriptor_byte_identical(portal, tmp_path):
+    pkg = portal.packages[0]
+    files = written(tmp_path, pkg)
+    assert (tmp_path / files["CSV (UTF-8)"].path).read_bytes() == (pkg.path / "data.csv").read_bytes()
+    assert (tmp_path / files["datapackage.json"].path).read_bytes() == (pkg.path / "datapackage.json").read_bytes()
+    assert files["CSV (UTF-8)"].sha256 == pkg.resource["hash"].split(":")[1]
+
+
+def test_downloads_are_deterministic(portal, tmp_path):
+    pkg = portal.packages[0]
+    a = written(tmp_path / "a", pkg)
+    b = written(tmp_path / "b", pkg)
+    assert [d.sha256 for d in a.values()] == [d.sha256 for d in b.values()]
+
+
+def test_xlsx_typed_and_formula_text_neutralised(portal):
+    pkg = next(p for p in portal.packages if p.name == "liaoning-internet-2020-table-1-app-users")
+    pkg.rows[0]["application"] = '=HYPERLINK("http://evil")'
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(downloads.xlsx_bytes(pkg)))
+    finally:
+        pkg.rows[0]["application"] = "在线教育"
+    ws = wb["data"]
+    assert ws["A1"].value == "应用类型"
+    assert ws["A2"].data_type == "s" and ws["A2"].value.startswith("=") and ws["A2"].quotePrefix
+    assert ws["B2"].value == 850.6 and ws["B2"].data_type == "n"
+    assert ws.max_row == len(pkg.rows) + 1
+    assert {"data", "fields", "about"} <= set(wb.sheetnames)
+
+
+def test_json_has_records_and_schema(portal, tmp_path):
+    pkg = portal.packages[0]
+    doc = json.loads(downloads.json_bytes(pkg))
+    assert len(doc["records"]) == len(pkg.rows)
+    assert [f["name"] for f in doc["schema"]["fields"]] == [f.name for f in pkg.fields]
+
+
+def test_package_zip_has_package_readme_and_citation(portal, tmp_path):
+    pkg = portal.packages[0]
+    z = zipfile.ZipFile(tmp_path / written(tmp_path, pkg)["ZIP"].path)
+    names = set(z.namelist())
+    assert {f"{pkg.name}/{n}" for n in ("datapackage.json", "data.csv", "README.md", "CITATION.txt", "CITATION.bib")} == names
+    assert z.read(f"{pkg.name}/data.csv") == pkg.csv_bytes
+    assert all(i.date_time == downloads.ZIP_DATE for i in z.infolist())
+
+
+def test_portal_zip_holds_every_package(portal, tmp_path):
+    d = downloads.portal_zip(portal, FIXTURE_PACKAGES, tmp_path, "readme")
+    names = zipfile.ZipFile(tmp_path / d.path).namelist()
+    assert "portal/reports.json" in names
+    for pkg in portal.packages:
+        assert f"portal/{pkg.name}/data.csv" in names
