@@ -88,8 +88,12 @@ def pairings(portal, config: dict) -> list:
             long = [{"label": r["label"], "series": s, "value": v} for r in p.rows
                     for s, v in ((p.left_series, r["left"]), (p.right_series, r["right"]))]
             above = sum(1 for r in p.rows if r["diff"] > 0)
-            desc = (f"点图：{p.title}，{len(p.rows)}项应用中辽宁有{above}项高于全国；"
-                    f"差距最大的是{p.rows[0]['label']}（高{ch.fmt(p.rows[0]['diff'])}个百分点）。")
+            widest = max(p.rows, key=lambda r: abs(r["diff"]))
+            if widest["diff"] == 0:
+                desc = f"点图：{p.title}，{len(p.rows)}项应用两边数值逐项相同，两组点完全重合。"
+            else:
+                desc = (f"点图：{p.title}，{len(p.rows)}项应用中辽宁有{above}项高于全国；差距最大的是"
+                        f"{widest['label']}（{'高' if widest['diff'] > 0 else '低'}{ch.fmt(abs(widest['diff']))}个百分点）。")
             p.chart = ch.Chart(f"compare-{len(out) + 1}", p.title, desc,
                                ch.dumbbell(long, [p.left_series, p.right_series], f"{lf.title} ({lf.unit})", desc))
             out.append(p)

@@ -100,7 +100,7 @@ def env() -> jinja2.Environment:
                            comment_start_string="{%#", comment_end_string="#%}")  # "{#id}" is Markdown
     e.filters.update(md=md, h=h, plain=plain, num=num, size=size, fence=fence, indent_block=indent,
                      tojson_ld=catalog.script_json)
-    e.globals.update(labels=LABELS, shape_of=shape_of, dataset_doc=dataset_doc)
+    e.globals.update(labels=LABELS, shape_of=shape_of, dataset_doc=dataset_doc, table_label=table_label)
     return e
 
 
@@ -122,6 +122,11 @@ KF_PART_ROWS = 60   # key figures per part page: keeps every page well under 60 
 
 def is_key_figures(pkg) -> bool:
     return pkg.source.get("table") == "key-figures"
+
+
+def table_label(pkg) -> str:
+    table = str(pkg.source.get("table", ""))
+    return "关键数字" if table == "key-figures" else table
 
 
 def dataset_doc(pkg) -> str:
@@ -207,8 +212,7 @@ def nav(portal) -> list:
     for report in portal.reports:
         children = [report_doc(report)]
         for pkg in report.packages:
-            table = pkg.source.get("table", "")
-            label = "关键数字" if table == "key-figures" else f"{table} {pkg.title}"
+            label = "关键数字" if is_key_figures(pkg) else f"{table_label(pkg)} {pkg.title}"
             if is_key_figures(pkg):
                 children.append({plain(label): [dataset_doc(pkg)] + [
                     {plain(p["title"]): p["doc"]} for p in key_figure_parts(pkg)]})
