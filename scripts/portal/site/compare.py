@@ -132,7 +132,22 @@ def rank_chart(items: list, highlight: str, short_names: dict = None):
 
 
 def targets(portal) -> list:
-    return [pkg for pkg in portal.packages if ch.shape_of(pkg)["shape"] == "targets"]
+    """Plan tables: [{pkg, base, target, rows: [{label, unit, base, target, progress}]}]."""
+    out = []
+    for pkg in portal.packages:
+        disp = ch.shape_of(pkg)
+        if disp["shape"] != "targets":
+            continue
+        base_f, target_f = pkg.field(disp["measures"][0]), pkg.field(disp["measures"][-1])
+        has_unit = any(f.name == "unit" for f in pkg.fields)
+        rows = []
+        for r in pkg.data_rows:
+            b, t = r.get(base_f.name), r.get(target_f.name)
+            progress = round(100 * b / t, 1) if isinstance(b, (int, float)) and isinstance(t, (int, float)) and t else None
+            rows.append({"label": ch.label_of(r, disp), "unit": (r.get("unit") or "") if has_unit else target_f.unit,
+                         "base": b, "target": t, "progress": progress})
+        out.append({"pkg": pkg, "base": base_f, "target": target_f, "rows": rows})
+    return out
 
 
 def load_config() -> dict:
