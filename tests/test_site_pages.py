@@ -201,3 +201,13 @@ def test_search_index_is_segmented_and_splits_full_width_punctuation(fixture_sit
     sep = re.compile(index["config"]["separator"])
     assert "FTTH" in sep.split("光纤接入（FTTH/O）用户")
     assert "沈阳" in text
+
+
+def test_build_fails_without_jieba(monkeypatch):
+    import sys
+
+    from scripts.portal.site import build
+
+    monkeypatch.setitem(sys.modules, "jieba", None)  # makes "import jieba" raise ImportError
+    with pytest.raises(PortalError, match="jieba"):
+        build.require_jieba()
