@@ -98,3 +98,12 @@ def test_derived_numeric_companion():
          "derived": True, "from": "amount", "pattern": r"^([0-9.]+)亿元$"}])
     rows = extract_rows(r, text.splitlines())
     assert [(x["amount"], x["amount_value"]) for x in rows] == [("13.4亿元", "13.4"), ("数百万元", "")]
+
+
+def test_figure_captions_skip_table_of_contents():
+    from scripts.portal.keyfigures import figure_captions
+
+    lines = ["图目录.....\t132", "图 1\t2016-2020 年GDP\t9", "正文", "图 1 2016-2020 年GDP", "图2 IPv4地址数量¹⁷",
+             "图 1 2016-2020 年GDP"]
+    assert figure_captions(lines) == [{"id": "图1", "caption": "图 1 2016-2020 年GDP", "line": 4},
+                                      {"id": "图2", "caption": "图2 IPv4地址数量¹⁷", "line": 5}]

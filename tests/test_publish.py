@@ -126,3 +126,11 @@ def test_search_index_is_segmented_and_small(two_builds):
     assert index.stat().st_size < 1_000_000
     docs = json.loads(index.read_text("utf-8"))["docs"]
     assert any("\u200b" in d["text"] for d in docs), "jieba segmentation missing"
+
+
+def test_key_figures_link_to_the_report_figure_they_belong_to(two_builds):
+    site = two_builds[0]
+    report = (site / "reports" / "liaoning-internet-2020" / "index.html").read_text("utf-8")
+    assert 'id="fig-11"' in report and "图 11 2017-2020 年辽宁省网民规模及互联网普及率情况" in report
+    parts = "".join(p.read_text("utf-8") for p in (site / "datasets" / "liaoning-internet-2020-key-figures").rglob("*.html"))
+    assert "reports/liaoning-internet-2020/#fig-11" in parts

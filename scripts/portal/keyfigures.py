@@ -40,6 +40,22 @@ FIELDS = [
      "description": "含该数值的原文片段，逐字照录。"},
 ]
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+CAPTION = re.compile(r"^图\s*(\d+)\s+\S")
+
+
+def figure_captions(lines: list[str]) -> list[dict]:
+    """The report's figures (images lost in extraction): id, caption as printed, line.
+    The first caption line per number, skipping table-of-contents lines (`图 1 …\t9`)."""
+    seen, figures = set(), []
+    for number, line in enumerate(lines, start=1):
+        match = CAPTION.match(line)
+        if not match or "...." in line or re.search(r"\t\d+\s*$", line):
+            continue
+        fid = f"图{match.group(1)}"
+        if fid not in seen:
+            seen.add(fid)
+            figures.append({"id": fid, "caption": line.strip(), "line": number})
+    return figures
 
 
 def meta_for(recipes_dir: Path) -> dict:

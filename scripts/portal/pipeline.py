@@ -32,10 +32,11 @@ def table_package(recipe: Recipe, report: dict, lines: list[str]) -> dict[str, b
                           file=recipe.path.name) from None
 
 
-def key_figure_package(slug: str, meta: dict, report: dict, recipes_dir: Path) -> dict[str, bytes]:
+def key_figure_package(slug: str, meta: dict, report: dict, recipes_dir: Path,
+                       lines: list[str]) -> dict[str, bytes]:
     name = f"{slug}-key-figures"
     rows = keyfigures.read_rows(recipes_dir / f"{name}.csv", name)
-    lines = sorted(int(r["source_line"]) for r in rows)
+    numbers = sorted(int(r["source_line"]) for r in rows)
     desc = (f"《{report['title']}》正文（摘要、图旁文字、专栏等）中陈述的数字，逐条手工录入，"
             "每条注明所在章节、对应图号（原图为图片，已无法提取）和源文本行号及原文摘录。"
             "数值按原文印出的口径与单位保存；“约”“以上”等限定词见 qualifier 列。")
@@ -43,7 +44,9 @@ def key_figure_package(slug: str, meta: dict, report: dict, recipes_dir: Path) -
             "display": {"shape": "key-figures"},
             "x-source": {"report": slug, "table": "key-figures", "caption": "", "section": "",
                          "source_note": "", "footnotes": [], "notes": [],
-                         "file": report["source_file"], "lines": [lines[0], lines[-1]] if lines else []}}
+                         "file": report["source_file"],
+                         "lines": [numbers[0], numbers[-1]] if numbers else [],
+                         "figures": keyfigures.figure_captions(lines)}}
     try:
         return package.render(full, report, keyfigures.FIELDS, rows, meta.get("checks", []), "id", ["id"])
     except CheckError as exc:
@@ -66,7 +69,9 @@ def build_all(sources: Path, recipes_dir: Path, packages_dir: Path) -> dict[str,
         out[recipe.name] = table_package(recipe, report, texts[report["slug"]])
     for slug, meta in keyfigures.meta_for(recipes_dir).items():
         if (recipes_dir / f"{slug}-key-figures.csv").exists():
-            out[f"{slug}-key-figures"] = key_figure_package(slug, meta, reports[slug], recipes_dir)
+            if slug not in texts:
+                texts[slug] = read_source(sources / reports[slug]["source_file"])
+            out[f"{slug}-key-figures"] = key_figure_package(slug, meta, reports[slug], recipes_dir, texts[slug])
     return out
 
 

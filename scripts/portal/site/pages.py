@@ -174,7 +174,8 @@ def write_pages(data: SiteData, docs: Path) -> dict:
     for report in portal.reports:
         doc = report_doc(report)
         out[doc] = render(e, "report.md.j2", doc, data=data, report=report,
-                          key_figures=key_figure_sections(report),
+                          key_figures=key_figure_sections(report), figures=report_figures(report),
+                          fig_anchor=fig_anchor, fig_ids={f["id"] for f in report_figures(report)},
                           cite=data.citations[f"report:{report.slug}"],
                           fm=front_matter(title=plain(report.title), description=plain(
                               f"{report.title}（{report.publisher}，{report.published}）的表格与关键数字")))
@@ -184,6 +185,8 @@ def write_pages(data: SiteData, docs: Path) -> dict:
         parts = key_figure_parts(pkg) if is_key_figures(pkg) else []
         for part in parts:
             out[part["doc"]] = render(e, "key_figures_part.md.j2", part["doc"], pkg=pkg, part=part, parts=parts,
+                                      fig_anchor=fig_anchor, report_doc=report_doc(pkg.report),
+                                      fig_ids={f["id"] for f in pkg.source.get("figures") or []},
                                       fm=front_matter(title=plain(f"{pkg.title}：{part['title']}"),
                                                       description=plain(f"{pkg.report.title}正文中的关键数字，{part['title']}")))
         out[doc] = render(e, "dataset.md.j2", doc, data=data, pkg=pkg, src=pkg.source, parts=parts,
@@ -275,6 +278,32 @@ def key_figure_sections(report) -> list:
                     out.append({"pkg": pkg, "part": part, "section": section,
                                 "figures": sorted({r["figure"] for r in section["rows"] if r.get("figure")},
                                                   key=lambda f: int(re.sub(r"\D", "", f) or 0))})
+    return out
+
+
+def fig_anchor(fid: str) -> str:
+    """Anchor of a report figure on the report page: 图11 -> fig-11."""
+    return "fig-" + re.sub(r"\D", "", fid)
+
+
+def report_figures(report) -> list:
+    """The report's figures (captions as printed; the images were lost) with the key figures
+    the prose gives for each: [{"id", "anchor", "caption", "line", "count", "where": (doc, section id)}]."""
+    out = []
+    for pkg in report.packages:
+        if not is_key_figures(pkg):
+            continue
+        first = {}
+        counts: dict = {}
+        for part in key_figure_parts(pkg):
+            for section in part["sections"]:
+                for r in section["rows"]:
+                    if r.get("figure"):
+                        counts[r["figure"]] = counts.get(r["figure"], 0) + 1
+                        first.setdefault(r["figure"], (part["doc"], section["id"]))
+        for fig in pkg.source.get("figures") or []:
+            out.append({**fig, "anchor": fig_anchor(fig["id"]), "count": counts.get(fig["id"], 0),
+                        "where": first.get(fig["id"])})
     return out
 
 
