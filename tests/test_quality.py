@@ -98,3 +98,12 @@ def test_formula_literals_are_rounded_and_code_is_restricted():
     assert statuses(rows, [ok]) == ["discrepancy"]  # 5.8 points, printed 5
     with pytest.raises(CheckError):
         run_checks(rows, FIELDS, [dict(ok, expr="__import__('os')")], "item")
+
+
+def test_formula_with_zero_tolerance_compares_two_printings():
+    rows = [row("上海", "", "4.51")]
+    spec = {"check": "formula", "name": "对照", "expr": "4.52", "expect": {"row": "上海", "field": "share"},
+            "tolerance": 0}
+    assert statuses(rows, [spec]) == ["discrepancy"]
+    rows[0]["share"] = "4.52"
+    assert statuses(rows, [spec]) == ["pass"]

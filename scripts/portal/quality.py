@@ -233,10 +233,12 @@ REF = re.compile(r"\{([^{}|]+)\|([^{}|]+)\}")
 LITERAL = re.compile(r"(?<![\w.])(\d+\.\d+)(?![\w.])")
 
 
-def check_formula(t: Table, expr: str, expect: dict, name: str, note: str = "") -> list[dict]:
+def check_formula(t: Table, expr: str, expect: dict, name: str, note: str = "",
+                  tolerance: float | None = None) -> list[dict]:
     """A printed value equals a formula of other printed values. `{label|field}` names a cell;
     decimal literals count as rounded printed numbers. The tolerance is the printed precision of
-    the expected value plus the effect of every input's rounding (evaluated numerically)."""
+    the expected value plus the effect of every input's rounding (evaluated numerically), unless
+    `tolerance` is given (0 for the same printed figure in two tables)."""
     inputs: list[tuple[float, float]] = []
 
     def ref(match):
@@ -269,7 +271,7 @@ def check_formula(t: Table, expr: str, expect: dict, name: str, note: str = "") 
         target = t.value(t.row(expect["row"]), expect["field"])
     if target is None:
         raise CheckError(f"formula {name}: expected cell is empty")
-    tol = target[1] + spread + 1e-9
+    tol = (target[1] + spread if tolerance is None else float(tolerance)) + 1e-9
     detail = f"{name}：印为 {target[2]}，按 {expr} 计算为 {got:.4g}，差 {target[0] - got:.4g}（容差 {tol:.3g}）"
     return [_finding(f"formula:{name}", abs(target[0] - got) <= tol, detail + (f"。{note}" if note else ""))]
 
