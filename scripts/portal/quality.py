@@ -272,7 +272,8 @@ def check_formula(t: Table, expr: str, expect: dict, name: str, note: str = "",
     if target is None:
         raise CheckError(f"formula {name}: expected cell is empty")
     tol = (target[1] + spread if tolerance is None else float(tolerance)) + 1e-9
-    detail = f"{name}：印为 {target[2]}，按 {expr} 计算为 {got:.4g}，差 {target[0] - got:.4g}（容差 {tol:.3g}）"
+    detail = (f"{name}：印为 {target[2]}，按 {expr} 计算为 {fmt(round(got, 4))}，"
+              f"差 {fmt(round(target[0] - got, 4))}（容差 {fmt(round(tol, 6))}）")
     return [_finding(f"formula:{name}", abs(target[0] - got) <= tol, detail + (f"。{note}" if note else ""))]
 
 
