@@ -85,7 +85,7 @@ def test_command_line_exit_code_without_traceback(case):
     assert "Traceback" not in proc.stderr and "ERROR package demo-appendix-1" in proc.stdout
 
 
-@pytest.mark.parametrize("case", ["invalid-json", "script-in-title", "formula-hyperlink"])
+@pytest.mark.parametrize("case", sorted(CASES))
 def test_site_build_refuses_broken_input_and_keeps_site(case, tmp_path, capsys):
     site = tmp_path / "site"
     site.mkdir()
