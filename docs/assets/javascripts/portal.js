@@ -51,7 +51,12 @@
           fig.insertBefore(box, img);
           return vegaEmbed(box, spec, {
             renderer: "svg",
-            actions: false   // downloads are links in the caption
+            actions: false,  // downloads are links in the caption
+            // Content-Security-Policy: no 'unsafe-eval' (ast: expressions run in Vega's
+            // interpreter, not new Function) and no inline styles (their CSS is in portal.css)
+            ast: true,
+            defaultStyle: false,
+            tooltip: { disableDefaultStyle: true }
           }).then(function () {
             if (img) img.style.display = "none";
             fig.setAttribute("data-rendered", "yes");

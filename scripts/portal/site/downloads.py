@@ -1,7 +1,9 @@
 """Download files for every package, with deterministic bytes.
 
 Per package, under downloads/<name>/: data.csv (byte-identical copy), datapackage.json
-(copy), <name>.xlsx (typed cells, formula-looking text kept as text, fixed timestamps),
+(copy), <name>.xlsx (typed cells; every text cell, headers included, is a string cell, never a
+formula, and one starting like a formula (= + - @ tab CR) also gets Excel's quote prefix, so
+editing it keeps it text; fixed timestamps),
 <name>.json (records + schema), <name>.zip (package + README + citation).
 For the portal: downloads/portal-all.zip.
 """
@@ -108,9 +110,9 @@ def xlsx_bytes(pkg: Package) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "data"
-    ws.append([f.header for f in pkg.fields])
-    for c in ws[1]:
-        c.font = Font(bold=True)
+    for col, f in enumerate(pkg.fields, 1):  # headers come from data too: never ws.append (it makes "=..." a formula)
+        set_cell(ws.cell(row=1, column=col), f.header)
+        ws.cell(row=1, column=col).font = Font(bold=True)
     for r, row in enumerate(pkg.rows, 2):
         for col, f in enumerate(pkg.fields, 1):
             set_cell(ws.cell(row=r, column=col), row[f.name])

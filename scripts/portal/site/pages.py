@@ -1,8 +1,9 @@
 """Markdown pages generated from the packages with the Jinja templates in templates/.
 
 Every string that comes from data passes through a filter: ``md`` (Markdown text),
-``h`` (raw HTML) or ``plain`` (front matter and navigation, which Material prints
-unescaped). Links between pages are relative, so the site works at any sub-path.
+``h`` (raw HTML), ``href`` (link targets: http(s) only) or ``plain`` (front matter and
+navigation, which Material prints unescaped). Links between pages are relative, so the
+site works at any sub-path.
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ def h(value) -> str:
     return html.escape(" ".join(str("" if value is None else value).split()), quote=True)
 
 
+def href(value) -> str:
+    """A link target from data: an http(s) URL, escaped; anything else (javascript:, data:,
+    relative paths) gives "" so that the template shows it as text instead of a link."""
+    text = " ".join(str("" if value is None else value).split())
+    return h(text) if re.match(r"https?://[^\s/]", text, re.I) else ""
+
+
 def plain(value) -> str:
     """Text for front matter and navigation titles: no markup characters at all."""
     text = " ".join(str("" if value is None else value).split())
@@ -98,7 +106,7 @@ def env() -> jinja2.Environment:
     e = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
                            autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                            comment_start_string="{%#", comment_end_string="#%}")  # "{#id}" is Markdown
-    e.filters.update(md=md, h=h, plain=plain, num=num, size=size, fence=fence, indent_block=indent,
+    e.filters.update(md=md, h=h, href=href, plain=plain, num=num, size=size, fence=fence, indent_block=indent,
                      tojson_ld=catalog.script_json)
     e.globals.update(labels=LABELS, shape_of=shape_of, dataset_doc=dataset_doc, table_label=table_label, fmt=fmt)
     return e

@@ -1,0 +1,100 @@
+"""Content-Security-Policy of the built site (scripts/portal/site/mkdocs_hooks.py), without a
+browser: every page carries the policy before its first script, the policy allows exactly the
+theme's inline scripts by hash, and an inline script that is not the theme's is refused."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import re
+from types import SimpleNamespace
+
+import pytest
+
+from scripts.portal.site import mkdocs_hooks
+from tests.site_build import FIXTURE_PACKAGES, built_site, mkdocs_build
+
+META = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
+
+
+@pytest.fixture(scope="module")
+def fixture_site():
+    return built_site(str(FIXTURE_PACKAGES))
+
+
+def directives(policy: str) -> dict:
+    return {d.split()[0]: d.split()[1:] for d in (p.strip() for p in policy.split(";")) if d}
+
+
+def sha(body: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode() + "'"
+
+
+def test_every_page_has_the_policy_before_any_script(fixture_site):
+    pages = sorted(fixture_site.site.rglob("*.html"))
+    assert len(pages) > 10 and (fixture_site.site / "404.html") in pages
+    for page in pages:
+        html = page.read_text("utf-8")
+        metas = META.findall(html)
+        assert len(metas) == 1, page
+        assert html.index("Content-Security-Policy") < html.index("<script"), page
+        assert html.index('<meta charset="utf-8">') < html.index("Content-Security-Policy"), page
+        d = directives(metas[0])
+        assert d["default-src"] == ["'self'"], page
+        assert d["object-src"] == ["'none'"] and d["base-uri"] == ["'self'"], page
+        assert "style-src" not in d, page  # falls back to default-src 'self': no inline styles
+        assert d["img-src"] == ["'self'", "data:"], page
+        assert "'unsafe-inline'" not in metas[0] and "'unsafe-eval'" not in metas[0], page
+        # every inline script the browser would run is allowed by its hash, and nothing else is
+        inline = [body for attrs, body in mkdocs_hooks.SCRIPT.findall(html) if mkdocs_hooks.runs_inline(attrs)]
+        assert sorted({sha(b) for b in inline}) == d["script-src"][1:], page
+        assert d["script-src"][0] == "'self'"
+        assert 'style="' not in html, (page, re.findall(r'<[^>]* style="[^"]*"', html)[:3])
+
+
+def test_theme_script_hashes_are_few(fixture_site):
+    """Material's inline scripts: __md_scope (one per page depth), content tabs, anchor target."""
+    hashes = set()
+    for page in fixture_site.site.rglob("*.html"):
+        hashes |= set(directives(META.search(page.read_text("utf-8")).group(1))["script-src"][1:])
+    assert 3 <= len(hashes) <= 8, sorted(hashes)
+
+
+def fake_config(tmp_path):
+    theme = tmp_path / "theme"
+    theme.mkdir()
+    (theme / "base.html").write_text(
+        '<meta charset="utf-8"><script>var root=new URL("{{ base_url }}",location)</script>'
+        '<script type="application/ld+json">{{ page.meta.jsonld }}</script>', "utf-8")
+    return {"theme": SimpleNamespace(dirs=[str(theme)])}
+
+
+def test_only_template_scripts_are_hashed(tmp_path, caplog):
+    config = fake_config(tmp_path)
+    theme_script = 'var root=new URL("../..",location)'
+    page = ('<html><head><meta charset="utf-8">'
+            f'<script>{theme_script}</script>'
+            '<script type="application/ld+json">{"a": 1}</script>'
+            '<script src="x.js"></script></head><body>'
+            '<script>alert(document.cookie)</script>'                   # not a template script
+            '<script>var root=new URL("\\"+alert(1)+\\"",location)</script>'  # template with a quote injected
+            '</body></html>')
+    with caplog.at_level(logging.WARNING, logger="mkdocs.hooks.portal"):
+        out = mkdocs_hooks.add_csp(page, config, "x.md")
+    policy = directives(META.search(out).group(1))
+    assert policy["script-src"] == ["'self'", sha(theme_script)]
+    assert len([r for r in caplog.records if "not in a theme template" in r.getMessage()]) == 2
+    assert out.index("Content-Security-Policy") < out.index("<script")
+
+
+def test_strict_build_fails_on_an_inline_script_in_a_page(tmp_path):
+    from mkdocs.exceptions import Abort
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "index.md").write_text("# 首页\n\n正文\n", "utf-8")
+    mkdocs_build(docs, tmp_path / "site")  # the same page without the script builds
+    (docs / "index.md").write_text("# 首页\n\n<script>alert(1)</script>\n", "utf-8")
+    with pytest.raises(Abort, match="1 warnings"):
+        mkdocs_build(docs, tmp_path / "site2")
