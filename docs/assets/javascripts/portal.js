@@ -106,7 +106,14 @@
     });
   }
 
+  function labelSearch() {
+    // Material's search overlay is a role="dialog" without an accessible name
+    var dialog = document.querySelector('.md-search[role="dialog"]');
+    if (dialog && !dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "搜索本站");
+  }
+
   function setup() {
+    labelSearch();
     renderCharts();
     document.querySelectorAll("article table").forEach(makeSortable);
   }
