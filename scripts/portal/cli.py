@@ -88,8 +88,12 @@ def parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="time every stage on synthetic portals of 30, 300 and 3000 packages",
                            description="time every stage on synthetic portals of 30, 300 and 3000 packages")
     bench.set_defaults(func=cmd_bench)
-    from .bench import add_arguments as bench_arguments
-    bench_arguments(bench)
+    try:
+        from .bench import add_arguments as bench_arguments
+    except ImportError:  # the benchmark is a development tool, not needed to build the portal
+        bench_arguments = None
+    if bench_arguments:
+        bench_arguments(bench)
     try:
         from .site import build as site_build
     except ImportError:  # the site package is optional for the data stages
