@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# `make audit`: Lighthouse (mobile profile) on the home page, one report page and one dataset
+# page of the built site, served on 127.0.0.1; scores and reader-side checks go to
+# bench-results/lighthouse.md (+ .json). Exits 1 when a goal is missed.
+#
+# Lighthouse is the npm package pinned in scripts/audit/package-lock.json, installed with
+# `npm ci` into scripts/audit/node_modules (git-ignored). Chrome is Debian's chromium.
+#
+# Environment: SITE_DIR (default site), AUDIT_PORT (default 8765), CHROME_PATH (default
+# /usr/bin/chromium), AUDIT_REPORT / AUDIT_DATASET (page paths, default: the first report
+# and the first dataset page with a chart), AUDIT_OUT (default bench-results), AUDIT_KEEP=1
+# (keep the Lighthouse JSON reports), AUDIT_RUNS (Lighthouse runs per page, default 3: the run
+# with the median performance score is reported, as Lighthouse recommends for noisy machines),
+# AUDIT_SERVER (plain = `python -m http.server` like `make serve`, the default; host = gzip and
+# cache headers like a production static host, scripts/audit/serve.py).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SITE_DIR="${SITE_DIR:-site}"
+PORT="${AUDIT_PORT:-8765}"
+OUT="${AUDIT_OUT:-bench-results}"
+TOOLS="scripts/audit"
+PY="${PY:-$ROOT/.venv/bin/python}"
+[ -x "$PY" ] || PY=python3
+export CHROME_PATH="${CHROME_PATH:-/usr/bin/chromium}"
+
+if [ ! -f "$SITE_DIR/index.html" ]; then
+    echo "audit: no built site in $SITE_DIR/ (run make site)" >&2
+    exit 1
+fi
+if [ ! -x "$CHROME_PATH" ]; then
+    echo "audit: no Chrome at $CHROME_PATH (make browser-deps, or set CHROME_PATH)" >&2
+    exit 1
+fi
+command -v npm >/dev/null || { echo "audit: npm not found (apt-get install npm)" >&2; exit 1; }
+
+# Pinned Lighthouse: reinstall only when the lock file changed.
+STAMP="$TOOLS/node_modules/.package-lock.json"
+if [ ! -x "$TOOLS/node_modules/.bin/lighthouse" ] || [ "$TOOLS/package-lock.json" -nt "$STAMP" ]; then
+    echo "audit: installing $(grep -m1 -o '"lighthouse": "[^"]*"' "$TOOLS/package.json") (npm ci)"
+    (cd "$TOOLS" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+LIGHTHOUSE="$TOOLS/node_modules/.bin/lighthouse"
+
+# The three pages: home, a report, a dataset page that has a chart.
+first_page() {  # first <dir>/*/index.html (sorted), optionally containing a string
+    local dir="$1" needle="${2:-}" f
+    for f in $(ls -d "$SITE_DIR/$dir"/*/index.html 2>/dev/null | sort); do
+        if [ -z "$needle" ] || grep -q "$needle" "$f"; then
+            echo "${f#"$SITE_DIR"/}" | sed 's/index\.html$//'
+            return
+        fi
+    done
+}
+REPORT="${AUDIT_REPORT:-$(first_page reports)}"
+DATASET="${AUDIT_DATASET:-$(first_page datasets 'vl.json')}"
+DATASET="${DATASET:-$(first_page datasets)}"
+if [ -z "$REPORT" ] || [ -z "$DATASET" ]; then
+    echo "audit: no report or dataset page under $SITE_DIR/reports/ and $SITE_DIR/datasets/" >&2
+    exit 1
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/portal-audit-XXXXXX")"
+if [ "${AUDIT_SERVER:-plain}" = host ]; then  # gzip + cache headers, like a production host
+    "$PY" "$TOOLS/serve.py" "$SITE_DIR" "$PORT" >"$WORK/server.log" 2>&1 &
+else  # what `make serve` uses: no compression, no cache headers
+    "$PY" -m http.server "$PORT" --bind 127.0.0.1 --directory "$SITE_DIR" >"$WORK/server.log" 2>&1 &
+fi
+SERVER=$!
+cleanup() {
+    kill "$SERVER" 2>/dev/null || true
+    wait "$SERVER" 2>/dev/null || true
+    if [ -n "${AUDIT_KEEP:-}" ]; then echo "audit: Lighthouse JSON kept in $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+for _ in $(seq 50); do
+    "$PY" -c "import socket,sys; socket.create_connection(('127.0.0.1', $PORT), 0.2)" 2>/dev/null && break
+    sleep 0.1
+done
+
+FLAGS="--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update"
+FLAGS="$FLAGS --disable-sync --no-first-run"
+RUNS="${AUDIT_RUNS:-3}"
+REPORTS=()
+for page in "" "$REPORT" "$DATASET"; do
+    name="${page%/}"; name="${name//\//_}"; name="${name:-home}"
+    url="http://127.0.0.1:$PORT/$page"
+    files=""
+    for run in $(seq "$RUNS"); do
+        echo "audit: lighthouse (mobile) $url (run $run of $RUNS)"
+        # Default form factor and throttling = Lighthouse's mobile profile (Moto G Power, slow 4G).
+        "$LIGHTHOUSE" "$url" --quiet --output=json --output-path="$WORK/$name-$run.json" \
+            --only-categories=performance,accessibility,best-practices,seo \
+            --chrome-flags="$FLAGS" --max-wait-for-load=60000
+        files="${files:+$files,}$WORK/$name-$run.json"
+    done
+    REPORTS+=("$page=$files")
+done
+
+mkdir -p "$OUT"
+"$PY" "$TOOLS/summarise.py" --site "$SITE_DIR" --out "$OUT" --server "${AUDIT_SERVER:-plain}" \
+    --lighthouse-version "$("$LIGHTHOUSE" --version)" "${REPORTS[@]}"
