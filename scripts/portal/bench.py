@@ -548,6 +548,11 @@ def run_size(count: int, work: Path, seed: int = SEED, real_packages: Path | Non
         (logs / "mkdocs.log").replace(logs / "mkdocs-strict.log")
         stage("mkdocs", mkdocs + ["mkdocs.yml", "-d", str(work / "site")],
               "--strict failed: " + full["note"].split(": ", 1)[-1] + "; timed without --strict")
+    sizes = site_sizes(work / "site")
+    if sizes:
+        rows[-1]["site"] = sizes
+        rows[-1]["note"] += (f"; dataset page HTML median {sizes['dataset_html_median_kb']} KB, "
+                             f"max {sizes['dataset_html_max_kb']} KB; search index {sizes['search_index_kb']} KB")
     bare = bare_config(tree / "mkdocs.yml", tree / "mkdocs-bare.yml")
     stage("mkdocs-bare", mkdocs + [bare.name, "-d", str(work / "site-bare")],
           "mkdocs.yml without our hooks (nav inlined)")
@@ -555,6 +560,17 @@ def run_size(count: int, work: Path, seed: int = SEED, real_packages: Path | Non
     changed = change_one(packages, count, seed)
     stage("build-warm-1", build, f"one package changed ({changed})")
     return rows
+
+
+def site_sizes(site: Path) -> dict:
+    """Sizes a reader pays for: a dataset page's own HTML, the search index."""
+    pages = sorted(p.stat().st_size for p in site.glob("datasets/*/index.html"))
+    index = site / "search" / "search_index.json"
+    if not pages:
+        return {}
+    return {"dataset_pages": len(pages), "dataset_html_median_kb": round(pages[len(pages) // 2] / 1024, 1),
+            "dataset_html_max_kb": round(pages[-1] / 1024, 1),
+            "search_index_kb": round(index.stat().st_size / 1024) if index.exists() else None}
 
 
 def run_real(work: Path, real_packages: Path, echo=print) -> list[dict]:
