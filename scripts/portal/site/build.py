@@ -3,6 +3,14 @@
     python -m scripts.portal.site.build [--packages DIR] [--docs DIR] [--site-url URL]
 
 Then ``mkdocs build --strict`` turns docs/ into the static site.
+
+Incremental and parallel (see cache.py and units.py): when a build of the same inputs (code,
+options, every package) is recorded in the cache, its files are linked into docs/ and nothing
+else runs. Otherwise each package whose own inputs changed is built again, in worker
+processes (one per core) when there are several; the pages and files that look at every
+package (home, reports, catalogue, comparisons, catalog.jsonld, api/datasets.json, the
+whole-portal ZIP, navigation) are made again from the packages' cached records. Output bytes
+do not depend on what came from the cache.
 """
 
 from __future__ import annotations
@@ -40,85 +48,245 @@ def run(args) -> int:
     started = time.perf_counter()
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     require_jieba()
-    from scripts.portal.site import catalog, charts, citation, compare, downloads, pages, vendor
-    from scripts.portal.site.load import load_portal
+    from scripts.portal.site import cache as bc
+    from scripts.portal.site.charts import cjk_font_available
 
     packages_dir = Path(args.packages or paths.packages_dir())
     docs = Path(args.docs or paths.DOCS)
     cache = Path(args.cache or paths.ROOT / ".cache" / "site")
     site_url = site_url_of(args)
     accessed = access_date(args.date)
+    png = not args.no_png and cjk_font_available()
+    if not png and not args.no_png:
+        say("build: no 'Noto Sans CJK SC' font (apt-get install fonts-noto-cjk): PNG charts skipped")
+    store = bc.Store(cache)
+    with store.lock():
+        code = bc.code_version()
+        options = bc.digest(site_url, accessed.isoformat(), png)
+        inputs = bc.scan(packages_dir)
+        key = bc.digest("build", code, options, inputs[0], *(x for pair in inputs[1] for x in pair)) if inputs else None
+        record = store.record("builds", key) if key else None
+        if record is not None:
+            try:
+                written = bc.materialize(store, docs, record["files"])
+            except FileNotFoundError:  # a blob went missing: build it all again
+                record = None
+            else:
+                removed = bc.remove_stale(docs, GENERATED, set(record["files"]))
+                n = record.get("summary", {})
+                say(f"build: nothing changed since a build of the same inputs: {len(record['files'])} files "
+                    f"from the cache ({n.get('reports', '?')} reports, {n.get('packages', '?')} packages), "
+                    f"{written} written" + (f", removed {removed} stale files" if removed else ""))
+        if record is None:
+            generate(packages_dir, docs, store, code, options, key, site_url, accessed, png, say,
+                     len(inputs[1]) if inputs else 0, args.quiet)
+    print(f"build: done in {time.perf_counter() - started:.1f}s -> {docs}", flush=True)
+    return 0
 
+
+PARALLEL_MIN = 4                # packages to generate before worker processes pay for their start-up
+LARGE_RASTER = 256 * 2 ** 20    # a chart whose PNG needs more pixel memory is rendered last, alone
+SEPARATE_FROM = 1000            # packages from which the pages are made in a child process (see generate)
+
+
+def generate(packages_dir, docs, store, code, options, key, site_url, accessed, png, say,
+             packages: int = 0, quiet: bool = False) -> None:
+    """Build what the cache does not have: changed packages (in worker processes when there
+    are several), then the pages and files that look at every package, then very large
+    charts, alone: after the worker processes have exited and the packages were let go, so
+    that their raster (hundreds of MB at thousands of packages) is the only big thing in
+    memory. Python does not give the memory of the loaded packages back to the system, so
+    for a large portal the packages are loaded in a child process that ends before that."""
+    from scripts.portal.site import cache as bc
+    from scripts.portal.site import units
+
+    ctx = units.Context(site_url, accessed.isoformat(), png, str(store.root))
+    if packages >= SEPARATE_FROM:
+        with units.pool(1) as child:
+            status, result = child.submit(collect_apart, packages_dir, store.root, code, options, key, ctx,
+                                          quiet).result()
+        if status == "error":
+            raise units.error(result)
+        files, key, large, stats, record = result
+    else:
+        files, key, large, stats, record = collect(packages_dir, store, code, options, key, ctx, say)
+    for c in large:
+        made, c.png, r, k = units.render_chart(c, ctx)
+        files.update(made)
+        stats["rendered"], stats["cached"] = stats["rendered"] + r, stats["cached"] + k
+    say(f"build: charts {stats['charts']} ({stats['rendered']} files rendered, {stats['cached']} from cache, "
+        f"PNG {'yes' if png else 'no'})")
+    say(f"build: downloads {stats['downloads']} files ({stats['download_bytes']:,} bytes)")
+    written = bc.materialize(store, docs, files)
+    removed = bc.remove_stale(docs, GENERATED, set(files))
+    say(f"build: pages {stats['pages']} ({record['summary']['packages']} datasets, "
+        f"{record['summary']['reports']} reports); {written} of {len(files)} files written"
+        + (f", removed {removed} stale files" if removed else ""))
+    if key:
+        store.put_record("builds", key, {**record, "files": files})
+    store.prune()
+
+
+def collect_apart(packages_dir, root, code, options, key, ctx, quiet) -> tuple:
+    """collect() in a child process: ("ok", its result) or ("error", PortalError fields)."""
+    from scripts.portal.site import cache as bc
+
+    say = (lambda *a: None) if quiet else (lambda *a: print(*a, flush=True))
+    try:
+        return "ok", collect(Path(packages_dir), bc.Store(root), code, options, key, ctx, say)
+    except PortalError as e:
+        return "error", (e.message, e.package, e.file, e.row, e.field)
+
+
+def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
+    """Every generated file into the store but the large charts: (files {path: blob}, build key
+    or None, large charts, stats, build record without its files)."""
+    import datetime as dt
+    import json
+    from concurrent.futures import as_completed
+
+    from scripts.portal.site import cache as bc
+    from scripts.portal.site import catalog, charts, citation, compare, downloads, pages, units, vendor
+    from scripts.portal.site.load import REPORT_KEYS, load_portal
+
+    site_url, accessed = ctx.site_url, dt.date.fromisoformat(ctx.accessed)
     portal = load_portal(packages_dir)
     total_rows = sum(len(p.rows) for p in portal.packages)
     say(f"build: {len(portal.reports)} reports, {len(portal.packages)} packages, {total_rows} rows from {packages_dir}")
-    written = set()
+    records, todo, unit_keys, fingerprints = {}, [], {}, {}
+    for pkg in portal.packages:
+        report = {k: getattr(pkg.report, k) for k in REPORT_KEYS}
+        fingerprints[pkg.name] = fp = bc.package_fingerprint((pkg.path / "datapackage.json").read_bytes(),
+                                                             pkg.csv_bytes)
+        unit_keys[pkg.name] = ukey = bc.digest("unit", code, options, json.dumps(report, sort_keys=True), pkg.name, fp)
+        record = store.record("units", ukey)
+        if record is not None and store.has(record["files"].values()):
+            records[pkg.name] = record
+        else:
+            todo.append((pkg, report, ukey))
+    if key and key != bc.digest("build", code, options, bc.sha256_file(packages_dir / "reports.json"),
+                                *(x for pair in sorted(fingerprints.items()) for x in pair)):
+        key = None  # the packages changed since they were scanned: no build record for this run
+    bundle = vendor.cached_bundle(store.root)
+    workers = min(units.workers(), len(todo)) if len(todo) >= PARALLEL_MIN else 1
+    say(f"build: {len(todo)} packages to generate" + (f" ({workers} processes)" if workers > 1 else "")
+        + f", {len(records)} unchanged (from the cache)")
 
-    bundle = vendor.vendor(docs / "assets" / "vendor", cache)
-    written.add(bundle)
+    t = time.perf_counter()
+    errors, stats, extra_files = {}, {"rendered": 0, "cached": 0}, {}
 
-    # charts: one or more per package, plus the comparisons page
-    chart_map = {pkg.name: charts.choose(pkg) for pkg in portal.packages}
+    def done(name, status, result):
+        if status == "error":
+            errors[name] = result
+            return
+        records[name] = result
+        stats["rendered"] += result["rendered"]
+        stats["cached"] += result["cached"]
+        i = len(records) + len(errors) - (len(portal.packages) - len(todo))
+        if i == len(todo) or i % 25 == 0:
+            say(f"build: packages {i}/{len(todo)} ({time.perf_counter() - t:.1f}s)")
+
+    def chart_done(c, result):
+        made, c.png, r, k = result
+        extra_files.update(made)
+        stats["rendered"], stats["cached"] = stats["rendered"] + r, stats["cached"] + k
+
+    if workers > 1:
+        pool = units.pool(workers)
+        try:
+            bundle_job = None if bundle.exists() else pool.submit(units.bundle, str(store.root))
+            cmp, extra_charts = comparisons(portal, compare)  # while the workers start
+            small = [c for c in extra_charts if charts.raster_bytes(c) <= LARGE_RASTER]
+            chart_jobs = [(c, pool.submit(units.render_chart, c, ctx)) for c in small]
+            jobs = [pool.submit(units.work, (str(pkg.path), report, ukey, fingerprints[pkg.name], ctx))
+                    for pkg, report, ukey in sorted(todo, key=lambda x: -len(x[0].rows) * len(x[0].fields))]
+            for job in as_completed(jobs):
+                status, name, result = job.result()
+                done(name, status, result)
+            for c, job in chart_jobs:
+                chart_done(c, job.result())
+            if bundle_job:
+                bundle_job.result()
+        finally:  # on an error, do not wait for the packages still queued
+            pool.shutdown(wait=True, cancel_futures=True)
+    else:
+        for pkg, report, ukey in todo:
+            try:
+                done(pkg.name, "ok", units.build(pkg, ctx, ukey))
+            except PortalError as e:
+                errors[pkg.name] = (e.message, e.package, e.file, e.row, e.field)
+                break
+        cmp, extra_charts = comparisons(portal, compare)
+        small = [c for c in extra_charts if charts.raster_bytes(c) <= LARGE_RASTER]
+        if not errors:
+            for c in small:
+                chart_done(c, units.render_chart(c, ctx))
+    if errors:  # the first broken package in portal order, as a sequential build would report it
+        raise units.error(next(errors[p.name] for p in portal.packages if p.name in errors))
+    large = [c for c in extra_charts if all(c is not s for s in small)]
+    for c in large:
+        c.png = ctx.png  # rendered last (see generate); the pages only need to know there is a PNG
+    bundle = vendor.bundle_file(store.root)
+
+    # the files that look at every package, from the unit records
+    dl = {p.name: [downloads.Download(**d) for d in records[p.name]["downloads"]] for p in portal.packages}
+    chart_map = {p.name: [charts.Chart(c["id"], c["title"], c["description"], None, c["png"])
+                          for c in records[p.name]["charts"]] for p in portal.packages}
+    cites = {}
+    for report in portal.reports:
+        work = citation.for_report(report, site_url + catalog.report_path(report), __version__)
+        cites[f"report:{report.slug}"] = citation.all_formats(work, accessed)
+    all_zip, zip_data = downloads.portal_zip_file(portal, packages_dir, portal_readme(portal, site_url))
+    data = pages.SiteData(portal=portal, downloads=dl, charts=chart_map, citations=cites, site_url=site_url,
+                          accessed=ctx.accessed, portal_zip=all_zip, comparisons=cmp)
+    data.total_rows = total_rows
+    global_pages = pages.global_pages(pages.env(store.root / "jinja"), data)
+
+    # every file, in the order a build writing them one by one would (later ones win a clash)
+    def unit_files(prefix):
+        return {rel: sha for p in portal.packages for rel, sha in records[p.name]["files"].items()
+                if rel.startswith(prefix)}
+
+    files = {f"assets/vendor/{vendor.BUNDLE}": store.put(bundle.read_bytes(), bundle)}
+    files.update(unit_files("assets/charts/"))
+    files.update(extra_files)  # (the large charts come last, and win too)
+    files.update(unit_files("downloads/"))
+    files[all_zip.path] = store.put(zip_data)
+    files["catalog.jsonld"] = store.put(catalog.json_bytes_with(
+        catalog.dcat_catalog_head(site_url, ctx.accessed), "dcat:dataset",
+        [records[p.name]["dcat"] for p in portal.packages]))
+    files["api/datasets.json"] = store.put(catalog.json_bytes_with(
+        {"version": __version__, "generated": ctx.accessed}, "datasets",
+        [records[p.name]["api"] for p in portal.packages]))
+    files.update(unit_files("api/"))
+    page_docs = [d for d in global_pages if d not in ("catalog.md", "comparisons.md")]
+    files.update({d: store.put(global_pages[d].encode("utf-8")) for d in page_docs})
+    own_pages = unit_files("datasets/")
+    files.update(own_pages)
+    files.update({d: store.put(global_pages[d].encode("utf-8")) for d in ("catalog.md", "comparisons.md")})
+    files[pages.NAV_FILE] = store.put(pages.nav_text(portal).encode("utf-8"))
+
+    rebuilt = {pkg.name for pkg, _, _ in todo}
+    stats["cached"] += sum(1 for name, rec in records.items() if name not in rebuilt
+                           for rel in rec["files"] if rel.startswith("assets/charts/") and rel.endswith((".svg", ".png")))
+    stats.update(charts=sum(len(v) for v in chart_map.values()) + len(extra_charts),
+                 downloads=sum(len(v) for v in dl.values()) + 1,
+                 download_bytes=sum(d.bytes for ds in dl.values() for d in ds) + all_zip.bytes,
+                 pages=len(global_pages) + len(own_pages))
+    record = {"units": sorted(unit_keys.values()),
+              "summary": {"reports": len(portal.reports), "packages": len(portal.packages), "rows": total_rows}}
+    return files, key, large, stats, record
+
+
+def comparisons(portal, compare) -> tuple:
+    """The comparisons page's data and its charts (Liaoning vs national, ranks)."""
     cfg = compare.load_config()
     pairings = compare.pairings(portal, cfg)
     ranks = compare.ranks(portal, cfg.get("highlight", "辽宁"))
     rank_chart = compare.rank_chart(ranks, cfg.get("highlight", "辽宁"), cfg.get("short_names"))
     extra = [p.chart for p in pairings] + ([rank_chart] if rank_chart else [])
-    all_charts = [c for cs in chart_map.values() for c in cs] + extra
-    png = not args.no_png and charts.cjk_font_available()
-    if not png and not args.no_png:
-        say("build: no 'Noto Sans CJK SC' font (apt-get install fonts-noto-cjk): PNG charts skipped")
-    t = time.perf_counter()
-
-    def progress(i, n, name):
-        if i == n or i % 10 == 0:
-            say(f"build: charts {i}/{n} ({time.perf_counter() - t:.1f}s)")
-
-    stats = charts.render(all_charts, docs / "assets" / "charts", cache / "charts", png=png, progress=progress)
-    for c in all_charts:
-        written |= {docs / "assets" / "charts" / f"{c.id}.{ext}" for ext in ("vl.json", "svg", "png")}
-    say(f"build: charts {stats['charts']} ({stats['rendered']} files rendered, {stats['cached']} from cache, "
-        f"PNG {'yes' if png else 'no'})")
-
-    # citations, downloads, catalogues
-    cites = {}
-    for pkg in portal.packages:
-        cites[pkg.name] = citation.all_formats(citation.for_package(pkg, site_url + catalog.page_path(pkg)), accessed)
-    for report in portal.reports:
-        work = citation.for_report(report, site_url + catalog.report_path(report), __version__)
-        cites[f"report:{report.slug}"] = citation.all_formats(work, accessed)
-    dl = {}
-    for pkg in portal.packages:
-        c = cites[pkg.name]
-        dl[pkg.name] = downloads.package_downloads(pkg, docs, package_readme(pkg, site_url),
-                                                   c["gbt7714"] + "\n\n" + c["apa"] + "\n", c["bibtex"])
-    all_zip = downloads.portal_zip(portal, packages_dir, docs, portal_readme(portal, site_url))
-    written |= {docs / d.path for ds in dl.values() for d in ds} | {docs / all_zip.path}
-    say(f"build: downloads {sum(len(v) for v in dl.values()) + 1} files "
-        f"({sum(d.bytes for ds in dl.values() for d in ds) + all_zip.bytes:,} bytes)")
-
-    catalog.write_json(docs / "catalog.jsonld", catalog.dcat_catalog(portal, dl, site_url, accessed.isoformat()))
-    catalog.write_json(docs / "api" / "datasets.json",
-                       {"version": __version__, "generated": accessed.isoformat(),
-                        "datasets": [catalog.api_entry(p, dl[p.name], site_url) for p in portal.packages]})
-    written |= {docs / "catalog.jsonld", docs / "api" / "datasets.json"}
-    for pkg in portal.packages:
-        catalog.write_json(docs / "api" / f"{pkg.name}.json", catalog.api_detail(pkg, dl[pkg.name], site_url, cites[pkg.name]))
-        written.add(docs / "api" / f"{pkg.name}.json")
-
-    # pages
-    data = pages.SiteData(portal=portal, downloads=dl, charts=chart_map, citations=cites, site_url=site_url,
-                          accessed=accessed.isoformat(), portal_zip=all_zip,
-                          comparisons={"pairings": pairings, "ranks": ranks, "rank_chart": rank_chart,
-                                       "targets": compare.targets(portal)})
-    data.total_rows = total_rows
-    docs_written = pages.write_pages(data, docs)
-    written |= {docs / d for d in docs_written} | {docs / pages.NAV_FILE}
-    removed = remove_stale(docs, written)
-    say(f"build: pages {len(docs_written)} ({len(portal.packages)} datasets, {len(portal.reports)} reports)"
-        + (f", removed {removed} stale files" if removed else ""))
-    print(f"build: done in {time.perf_counter() - started:.1f}s -> {docs}", flush=True)
-    return 0
+    return ({"pairings": pairings, "ranks": ranks, "rank_chart": rank_chart, "targets": compare.targets(portal)},
+            extra)
 
 
 def require_jieba() -> None:
@@ -144,20 +312,6 @@ def access_date(text: str | None) -> dt.date:
     if epoch:
         return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
     return dt.date.today()
-
-
-def remove_stale(docs: Path, written: set) -> int:
-    """Delete generated files that this build did not write (e.g. a removed package)."""
-    keep = {p.resolve() for p in written}
-    removed = 0
-    for name in GENERATED:
-        base = docs / name
-        files = [base] if base.is_file() else (p for p in base.rglob("*") if p.is_file()) if base.is_dir() else []
-        for p in list(files):
-            if p.resolve() not in keep:
-                p.unlink()
-                removed += 1
-    return removed
 
 
 def package_readme(pkg, site_url: str) -> str:

@@ -40,6 +40,11 @@ def licence_url(pkg) -> str:
 
 def dcat_catalog(portal, downloads: dict, site_url: str, issued: str) -> dict:
     datasets = [dcat_dataset(pkg, downloads[pkg.name], site_url) for pkg in portal.packages]
+    return {**dcat_catalog_head(site_url, issued), "dcat:dataset": datasets}
+
+
+def dcat_catalog_head(site_url: str, issued: str) -> dict:
+    """The catalogue without its datasets (which come last)."""
     return {
         "@context": DCAT_CONTEXT,
         "@id": site_url + "catalog.jsonld",
@@ -50,7 +55,6 @@ def dcat_catalog(portal, downloads: dict, site_url: str, issued: str) -> dict:
         "dct:modified": {"@value": issued, "@type": "xsd:date"},
         "dct:language": {"@id": LANG["zh-Hans"]},
         "foaf:homepage": {"@id": site_url},
-        "dcat:dataset": datasets,
     }
 
 
@@ -148,6 +152,28 @@ def script_json(doc: dict) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def json_bytes(doc) -> bytes:
+    return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+
+
+def item_json(item) -> str:
+    """An element of a list that is a top-level member of a document, laid out as json_bytes
+    lays it out there (two levels deep), so that the document can be assembled from cached
+    elements without encoding them again (json's indenting encoder is pure Python: slow)."""
+    return json.dumps(item, ensure_ascii=False, indent=1).replace("\n", "\n  ")  # newlines in strings are escaped
+
+
+def json_bytes_with(doc: dict, key: str, items: list) -> bytes:
+    """json_bytes({**doc, key: [...]}), the list's elements given as item_json texts."""
+    if not items:
+        return json_bytes({**doc, key: []})
+    mark = "\x00items\x00"
+    text = json.dumps({**doc, key: [mark]}, ensure_ascii=False, indent=1)
+    token = json.dumps(mark)
+    assert text.count(token) == 1
+    return (text.replace(token, ",\n  ".join(items)) + "\n").encode("utf-8")
+
+
 def write_json(path: Path, doc) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    path.write_bytes(json_bytes(doc))

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
-
-import altair as alt
 
 from scripts.portal.site.load import Package
 
@@ -226,7 +225,13 @@ def axis_title(f, unit):
 
 # ---------------------------------------------------------------- Altair specs
 
-def base_config(chart: alt.Chart, description: str) -> dict:
+def altair():
+    """Altair, imported on first use (a build with nothing to chart does not load it)."""
+    import altair as alt
+    return alt
+
+
+def base_config(chart, description: str) -> dict:
     chart = chart.properties(width=WIDTH, description=description).configure(
         font=FONT_STACK, background="white"
     ).configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=260).configure_view(stroke=None)
@@ -236,6 +241,7 @@ def base_config(chart: alt.Chart, description: str) -> dict:
 
 
 def ranked_bars(pts, x_title, description, labels=False) -> dict:
+    alt = altair()
     data = alt.Data(values=pts)
     order = [p["label"] for p in pts]
     base = alt.Chart(data).encode(
@@ -254,6 +260,7 @@ def ranked_bars(pts, x_title, description, labels=False) -> dict:
 
 
 def grouped_bars(rows, order, series, x_title, description) -> dict:
+    alt = altair()
     chart = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
         y=alt.Y("label:N", sort=order, title=None),
         yOffset=alt.YOffset("series:N", sort=series),
@@ -268,6 +275,7 @@ def grouped_bars(rows, order, series, x_title, description) -> dict:
 
 
 def progress_bars(rows, base_title, target_title, description) -> dict:
+    alt = altair()
     data = alt.Data(values=rows)
     order = [r["label"] for r in rows]
     bars = alt.Chart(data).mark_bar(color=BASE).encode(
@@ -286,6 +294,7 @@ def progress_bars(rows, base_title, target_title, description) -> dict:
 
 def dumbbell(rows, series, x_title, description) -> dict:
     """Two values per label (e.g. 辽宁 vs 全国) as dots joined by a line."""
+    alt = altair()
     data = alt.Data(values=rows)
     order = sorted({r["label"] for r in rows},
                    key=lambda l: -max(r["value"] for r in rows if r["label"] == l))
@@ -303,6 +312,7 @@ def dumbbell(rows, series, x_title, description) -> dict:
 
 def rank_dots(rows, description) -> dict:
     """Liaoning's rank in each province table: rank on x (1 = first), table on y."""
+    alt = altair()
     data = alt.Data(values=rows)
     chart = alt.Chart(data).mark_bar(color=HIGHLIGHT).encode(
         y=alt.Y("label:N", sort=None, title=None),
@@ -322,33 +332,79 @@ def cjk_font_available() -> bool:
     return FONT in out
 
 
-def render(charts: list, out_dir: Path, cache_dir: Path, png: bool, progress=None) -> dict:
-    """Write <id>.vl.json, <id>.svg (and <id>.png) for each chart; reuse cached renders."""
+def raster_bytes(c: Chart) -> int:
+    """Rough size of the pixel buffer its PNG needs (RGBA at scale 2): a band of BAR_STEP per
+    data row. vl-convert holds the whole raster in memory while it encodes the PNG."""
+    rows = len((c.spec.get("data") or {}).get("values") or [])
+    return (rows * BAR_STEP + 200) * 2 * (WIDTH + 300) * 2 * 4
+
+
+def spec_bytes(c: Chart) -> bytes:
+    """<id>.vl.json: the spec as published."""
+    return json.dumps(c.spec, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def cache_key(c: Chart) -> str:
+    import vl_convert as vlc
+    return hashlib.sha256(f"{c.hash}|{vlc.__version__}|{VL_VERSION}".encode()).hexdigest()[:32]
+
+
+def render_one(c: Chart, cache_dir: Path, png: bool) -> tuple:
+    """({ext: (bytes, cache file)} for svg (and png), files rendered, files from cache).
+
+    Vega-Lite is compiled to Vega once; the SVG is rendered from it and the PNG rasterised
+    from that SVG (the bytes vl-convert's vegalite_to_svg / vegalite_to_png give, without
+    compiling and rendering twice). Renders are cached by spec hash and vl-convert version.
+    """
     import vl_convert as vlc
 
+    key = cache_key(c)
+    out, rendered, cached = {}, 0, 0
+    svg_path = cache_dir / f"{key}.svg"
+    try:
+        svg = svg_path.read_bytes()
+        cached += 1
+    except FileNotFoundError:
+        vega = vlc.vegalite_to_vega(c.spec, vl_version=VL_VERSION)
+        svg = vlc.vega_to_svg(vega).encode("utf-8")
+        _store(svg_path, svg)
+        rendered += 1
+    out["svg"] = (svg, svg_path)
+    if png:
+        png_path = cache_dir / f"{key}.png"
+        try:
+            data = png_path.read_bytes()
+            cached += 1
+        except FileNotFoundError:
+            data = vlc.svg_to_png(svg.decode("utf-8"), scale=2)
+            _store(png_path, data)
+            rendered += 1
+        out["png"] = (data, png_path)
+    return out, rendered, cached
+
+
+def _store(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    tmp.replace(path)
+
+
+def render(charts: list, out_dir: Path, cache_dir: Path, png: bool, progress=None) -> dict:
+    """Write <id>.vl.json, <id>.svg (and <id>.png) for each chart; reuse cached renders."""
     out_dir.mkdir(parents=True, exist_ok=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
     stats = {"charts": len(charts), "rendered": 0, "cached": 0, "png": 0}
     for i, c in enumerate(charts, 1):
-        (out_dir / f"{c.id}.vl.json").write_text(
-            json.dumps(c.spec, ensure_ascii=False, sort_keys=True, separators=(",", ":")), encoding="utf-8")
-        key = hashlib.sha256(f"{c.hash}|{vlc.__version__}|{VL_VERSION}".encode()).hexdigest()[:32]
-        formats = [("svg", lambda: vlc.vegalite_to_svg(c.spec, vl_version=VL_VERSION).encode("utf-8"))]
-        if png:
-            formats.append(("png", lambda: vlc.vegalite_to_png(c.spec, vl_version=VL_VERSION, scale=2)))
-        for ext, make in formats:
-            cached = cache_dir / f"{key}.{ext}"
-            if cached.exists():
-                stats["cached"] += 1
-            else:
-                tmp = cached.with_suffix(f".{ext}.tmp")
-                tmp.write_bytes(make())
-                tmp.replace(cached)
-                stats["rendered"] += 1
-            shutil.copyfile(cached, out_dir / f"{c.id}.{ext}")
-            if ext == "png":
-                stats["png"] += 1
-                c.png = True
+        (out_dir / f"{c.id}.vl.json").write_bytes(spec_bytes(c))
+        files, rendered, cached = render_one(c, cache_dir, png)
+        stats["rendered"] += rendered
+        stats["cached"] += cached
+        for ext, (data, _) in files.items():
+            (out_dir / f"{c.id}.{ext}").write_bytes(data)
+        if "png" in files:
+            stats["png"] += 1
+            c.png = True
         if progress:
             progress(i, len(charts), c.id)
     return stats

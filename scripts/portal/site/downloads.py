@@ -14,6 +14,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -36,12 +37,24 @@ class Download:
 
 
 def write(path: Path, data: bytes) -> None:
+    """Write only when the bytes differ, never in place (a new file renamed over the old)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if not path.exists() or path.read_bytes() != data:
-        path.write_bytes(data)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(path)
 
 
 def package_downloads(pkg: Package, docs: Path, readme: str, citation_text: str, bibtex: str) -> list:
+    out = []
+    for d, data in package_files(pkg, readme, citation_text, bibtex):
+        write(docs / d.path, data)
+        out.append(d)
+    return out
+
+
+def package_files(pkg: Package, readme: str, citation_text: str, bibtex: str) -> list:
+    """[(Download, bytes)] of one package, in the order pages list them."""
     rel = f"downloads/{pkg.name}"
     desc_bytes = (pkg.path / "datapackage.json").read_bytes()
     files = [
@@ -58,14 +71,18 @@ def package_downloads(pkg: Package, docs: Path, readme: str, citation_text: str,
             (f"{pkg.name}/CITATION.bib", bibtex.encode("utf-8")),
         ])),
     ]
-    out = []
-    for label, fname, mediatype, data in files:
-        write(docs / rel / fname, data)
-        out.append(Download(label, f"{rel}/{fname}", mediatype, len(data), hashlib.sha256(data).hexdigest()))
-    return out
+    return [(Download(label, f"{rel}/{fname}", mediatype, len(data), hashlib.sha256(data).hexdigest()), data)
+            for label, fname, mediatype, data in files]
 
 
 def portal_zip(portal: Portal, packages_dir: Path, docs: Path, readme: str) -> Download:
+    d, data = portal_zip_file(portal, packages_dir, readme)
+    write(docs / d.path, data)
+    return d
+
+
+def portal_zip_file(portal: Portal, packages_dir: Path, readme: str) -> tuple:
+    """(Download, bytes) of downloads/portal-all.zip: every package and the report registry."""
     entries = [("portal/README.md", readme.encode("utf-8")),
                ("portal/reports.json", (packages_dir / "reports.json").read_bytes())]
     for pkg in portal.packages:
@@ -73,8 +90,7 @@ def portal_zip(portal: Portal, packages_dir: Path, docs: Path, readme: str) -> D
         entries.append((f"portal/{pkg.name}/data.csv", pkg.csv_bytes))
     data = zip_bytes(entries)
     rel = "downloads/portal-all.zip"
-    write(docs / rel, data)
-    return Download("ZIP（全部数据包）", rel, "application/zip", len(data), hashlib.sha256(data).hexdigest())
+    return Download("ZIP（全部数据包）", rel, "application/zip", len(data), hashlib.sha256(data).hexdigest()), data
 
 
 def zip_bytes(entries: list) -> bytes:

@@ -14,6 +14,7 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
 import jinja2
 import yaml
@@ -102,8 +103,15 @@ def url_root(doc: str) -> str:
     return "../" * len(parts)
 
 
-def env() -> jinja2.Environment:
+def env(bytecode_dir: Path | None = None) -> jinja2.Environment:
+    """The template environment; with `bytecode_dir`, compiled templates are kept there
+    (keyed by template source) so that each build process does not compile them again."""
+    cache = None
+    if bytecode_dir is not None:
+        Path(bytecode_dir).mkdir(parents=True, exist_ok=True)
+        cache = jinja2.FileSystemBytecodeCache(str(bytecode_dir))
     e = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+                           bytecode_cache=cache,
                            autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                            comment_start_string="{%#", comment_end_string="#%}")  # "{#id}" is Markdown
     e.filters.update(md=md, h=h, href=href, plain=plain, num=num, size=size, fence=fence, indent_block=indent,
@@ -171,8 +179,31 @@ def report_doc(report) -> str:
     return f"reports/{report.slug}/index.md"
 
 
-def write_pages(data: SiteData, docs: Path) -> dict:
-    e = env()
+def package_pages(e, pkg, downloads: list, charts: list, cite: dict, site_url: str, accessed: str) -> dict:
+    """One package's pages: {doc: Markdown} (its dataset page and, for key figures, its parts).
+    They depend on this package, its report entry and the options only."""
+    out = {}
+    data = SimpleNamespace(accessed=accessed)
+    doc = dataset_doc(pkg)
+    ld = catalog.schema_org(pkg, downloads, site_url)
+    parts = key_figure_parts(pkg) if is_key_figures(pkg) else []
+    for part in parts:
+        out[part["doc"]] = render(e, "key_figures_part.md.j2", part["doc"], pkg=pkg, part=part, parts=parts,
+                                  fig_anchor=fig_anchor, report_doc=report_doc(pkg.report),
+                                  fig_ids={f["id"] for f in pkg.source.get("figures") or []},
+                                  fm=front_matter(title=plain(f"{pkg.title}：{part['title']}"),
+                                                  description=plain(f"{pkg.report.title}正文中的关键数字，{part['title']}")))
+    out[doc] = render(e, "dataset.md.j2", doc, data=data, pkg=pkg, src=pkg.source, parts=parts,
+                      charts=charts, downloads=downloads, cite=cite, rows=table_rows(pkg),
+                      quality=quality_summary(pkg),
+                      fm=front_matter(title=plain(pkg.title), description=plain(pkg.description or pkg.title),
+                                      tags=[plain(k) for k in pkg.keywords],
+                                      jsonld=catalog.script_json(ld)))
+    return out
+
+
+def global_pages(e, data: SiteData) -> dict:
+    """Pages that look at more than one package: home, reports, catalogue, comparisons."""
     out = {}
     portal = data.portal
     out["index.md"] = render(e, "home.md.j2", "index.md", data=data, portal=portal,
@@ -187,35 +218,17 @@ def write_pages(data: SiteData, docs: Path) -> dict:
                           cite=data.citations[f"report:{report.slug}"],
                           fm=front_matter(title=plain(report.title), description=plain(
                               f"{report.title}（{report.publisher}，{report.published}）的表格与关键数字")))
-    for pkg in portal.packages:
-        doc = dataset_doc(pkg)
-        ld = catalog.schema_org(pkg, data.downloads[pkg.name], data.site_url)
-        parts = key_figure_parts(pkg) if is_key_figures(pkg) else []
-        for part in parts:
-            out[part["doc"]] = render(e, "key_figures_part.md.j2", part["doc"], pkg=pkg, part=part, parts=parts,
-                                      fig_anchor=fig_anchor, report_doc=report_doc(pkg.report),
-                                      fig_ids={f["id"] for f in pkg.source.get("figures") or []},
-                                      fm=front_matter(title=plain(f"{pkg.title}：{part['title']}"),
-                                                      description=plain(f"{pkg.report.title}正文中的关键数字，{part['title']}")))
-        out[doc] = render(e, "dataset.md.j2", doc, data=data, pkg=pkg, src=pkg.source, parts=parts,
-                          charts=data.charts[pkg.name], downloads=data.downloads[pkg.name],
-                          cite=data.citations[pkg.name], rows=table_rows(pkg),
-                          quality=quality_summary(pkg),
-                          fm=front_matter(title=plain(pkg.title), description=plain(pkg.description or pkg.title),
-                                          tags=[plain(k) for k in pkg.keywords],
-                                          jsonld=catalog.script_json(ld)))
     out["catalog.md"] = render(e, "catalog.md.j2", "catalog.md", data=data, portal=portal,
                                fm=front_matter(title="数据目录", description="全部数据集一览，按主题浏览"))
     out["comparisons.md"] = render(e, "comparisons.md.j2", "comparisons.md", data=data,
                                    cmp=data.comparisons,
                                    fm=front_matter(title="报告对比", description="辽宁与全国、辽宁在各省中的位次、规划目标进度"))
-    for doc, text in out.items():
-        path = docs / doc
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-    (docs / NAV_FILE).write_text(json.dumps(nav(portal), ensure_ascii=False, indent=1), encoding="utf-8")
     return out
+
+
+def nav_text(portal) -> str:
+    """Contents of .nav.json (read by the mkdocs hook)."""
+    return json.dumps(nav(portal), ensure_ascii=False, indent=1)
 
 
 def nav(portal) -> list:

@@ -4,7 +4,7 @@ vl-convert package at build time (no CDN). Cached by vl-convert and Vega-Lite ve
 
 from __future__ import annotations
 
-import shutil
+import os
 from pathlib import Path
 
 from scripts.portal.site.charts import VL_VERSION
@@ -12,22 +12,25 @@ from scripts.portal.site.charts import VL_VERSION
 BUNDLE = "vega-bundle.js"
 
 
-def vendor(out_dir: Path, cache_dir: Path) -> Path:
+def cached_bundle(cache_dir: Path) -> Path:
     import vl_convert as vlc
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    return cache_dir / f"vega-bundle-{vlc.__version__}-vl{VL_VERSION}.js"
+
+
+def bundle_file(cache_dir: Path) -> Path:
+    """The bundle in the cache, made first if needed (a few seconds: vl-convert bundles it)."""
+    import vl_convert as vlc
+
     cache_dir.mkdir(parents=True, exist_ok=True)
-    cached = cache_dir / f"vega-bundle-{vlc.__version__}-vl{VL_VERSION}.js"
+    cached = cached_bundle(cache_dir)
     if not cached.exists():
         # The default snippet assigns vegaEmbed, vegaLite and vega to window.
         text = vlc.javascript_bundle(vl_version=VL_VERSION)
         header = (f"/* vega {vlc.get_vega_version()}, vega-lite {VL_VERSION}, vega-embed "
                   f"{vlc.get_vega_embed_version()}; bundled by vl-convert {vlc.__version__}. "
                   "BSD-3-Clause licences: https://github.com/vega */\n")
-        tmp = cached.with_suffix(".tmp")
+        tmp = cached.with_name(f".{cached.name}.{os.getpid()}.tmp")
         tmp.write_text(header + text, encoding="utf-8")
         tmp.replace(cached)
-    target = out_dir / BUNDLE
-    if not target.exists() or target.stat().st_size != cached.stat().st_size:
-        shutil.copyfile(cached, target)
-    return target
+    return cached
