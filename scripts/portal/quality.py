@@ -129,19 +129,22 @@ def check_share(t: Table, count: str, share: str, base_row: str | None = None,
         b = t.value(t.row(base_row), count)
     else:
         b = (float(Decimal(str(base))), half_unit(str(base), True), str(base))
-    findings = []
     target_rows = t.rows if rows == "all" else t.data_rows()
-    for row in target_rows:
-        c, s = t.value(row, count), t.value(row, share)
-        if c is None or s is None or b is None:
-            continue
-        expect = c[0] / b[0] * scale
-        tol = s[1] + scale * c[1] / b[0] + scale * c[0] * b[1] / b[0] ** 2 + 1e-9
-        label = row.get(t.label)
-        findings.append(_finding(
-            name or f"share:{share}:{label}", abs(s[0] - expect) <= tol,
-            f"“{label}” {share} 印为 {s[2]}，按 {c[2]} / {b[2]} 计算为 {expect:.3f}（容差 {fmt(tol)}）"))
-    return findings
+    if b is None:
+        return []
+    return [f for row in target_rows
+            for f in _quotient(t, row, t.value(row, count), b, t.value(row, share), share, scale, name, "share")]
+
+
+def _quotient(t: Table, row: dict, a, b, r, field: str, scale: float, name: str | None, kind: str) -> list[dict]:
+    """One row's printed `r` against a / b * scale, tolerance from the three printed precisions."""
+    if a is None or b is None or r is None or b[0] == 0:
+        return []
+    expect = a[0] / b[0] * scale
+    tol = r[1] + scale * a[1] / abs(b[0]) + scale * abs(a[0]) * b[1] / b[0] ** 2 + 1e-9
+    label = row.get(t.label)
+    return [_finding(name or f"{kind}:{field}:{label}", abs(r[0] - expect) <= tol,
+                     f"“{label}” {field} 印为 {r[2]}，按 {a[2]} / {b[2]} 计算为 {expect:.3f}（容差 {fmt(tol)}）")]
 
 
 def check_growth(t: Table, old: str, new: str, rate: str, name: str | None = None,
@@ -196,18 +199,9 @@ def check_parts(t: Table, whole: str, parts: list[str], fields: list[str] | None
 def check_ratio(t: Table, numerator: str, denominator: str, result: str, scale: float = 1.0,
                 name: str | None = None) -> list[dict]:
     """In every row, result = numerator / denominator * scale (e.g. bytes per page)."""
-    findings = []
-    for row in t.rows:
-        a, b, r = t.value(row, numerator), t.value(row, denominator), t.value(row, result)
-        if a is None or b is None or r is None or b[0] == 0:
-            continue
-        expect = a[0] / b[0] * scale
-        tol = r[1] + scale * a[1] / b[0] + scale * a[0] * b[1] / b[0] ** 2 + 1e-9
-        label = row.get(t.label)
-        findings.append(_finding(
-            name or f"ratio:{result}:{label}", abs(r[0] - expect) <= tol,
-            f"“{label}” {result} 印为 {r[2]}，按 {a[2]} / {b[2]} 计算为 {expect:.3f}（容差 {fmt(tol)}）"))
-    return findings
+    return [f for row in t.rows
+            for f in _quotient(t, row, t.value(row, numerator), t.value(row, denominator),
+                               t.value(row, result), result, scale, name, "ratio")]
 
 
 BLOCK = {"A": 16777216, "B": 65536, "C": 256}
