@@ -164,6 +164,13 @@ def check_growth(t: Table, old: str, new: str, rate: str, name: str | None = Non
     return findings
 
 
+def _sum_of_parts(w, ps) -> tuple[float, float] | None:
+    """(sum of the parts, tolerance), or None when a cell is empty."""
+    if w is None or any(p is None for p in ps):
+        return None
+    return sum(p[0] for p in ps), w[1] + sum(p[1] for p in ps) + 1e-9
+
+
 def check_parts(t: Table, whole: str, parts: list[str], fields: list[str] | None = None,
                 name: str | None = None) -> list[dict]:
     """A whole equals the sum of its parts: between fields of every row (`fields` unset),
@@ -172,11 +179,10 @@ def check_parts(t: Table, whole: str, parts: list[str], fields: list[str] | None
     if fields is None:
         for row in t.rows:
             w = t.value(row, whole)
-            ps = [t.value(row, p) for p in parts]
-            if w is None or any(p is None for p in ps):
+            result = _sum_of_parts(w, [t.value(row, p) for p in parts])
+            if result is None:
                 continue
-            s = sum(p[0] for p in ps)
-            tol = w[1] + sum(p[1] for p in ps) + 1e-9
+            s, tol = result
             label = row.get(t.label)
             findings.append(_finding(
                 name or f"parts:{whole}:{label}", abs(w[0] - s) <= tol,
@@ -185,11 +191,10 @@ def check_parts(t: Table, whole: str, parts: list[str], fields: list[str] | None
     whole_row, part_rows = t.row(whole), [t.row(p) for p in parts]
     for field in fields:
         w = t.value(whole_row, field)
-        ps = [t.value(r, field) for r in part_rows]
-        if w is None or any(p is None for p in ps):
+        result = _sum_of_parts(w, [t.value(r, field) for r in part_rows])
+        if result is None:
             continue
-        s = sum(p[0] for p in ps)
-        tol = w[1] + sum(p[1] for p in ps) + 1e-9
+        s, tol = result
         findings.append(_finding(
             name or f"parts:{whole}:{field}", abs(w[0] - s) <= tol,
             f"{field}：“{whole}” 印为 {w[2]}，{' + '.join(parts)} = {fmt(s)}，差 {fmt(w[0] - s)}（容差 {fmt(tol)}）"))
