@@ -100,16 +100,22 @@ def fmt(v: float) -> str:
     return f"{v:,.2f}".rstrip("0").rstrip(".") if isinstance(v, float) else f"{v:,}"
 
 
+def ranked_points(pkg, disp, measure, highlight: bool = True, limit: int | None = None) -> list:
+    """The measure's points, largest first, each marked whether it is the highlighted label."""
+    pts = sorted(points(pkg, disp, measure), key=lambda p: -p["value"])[:limit]
+    for p in pts:
+        p["highlight"] = highlight and is_highlight(p["label"], disp)
+    return pts
+
+
 def provinces(pkg, disp):
     disp = {**disp, "highlight": disp.get("highlight") or HIGHLIGHT_DEFAULT}
     charts = []
     for m in disp["measures"][:3]:
         f = pkg.field(m)
-        pts = sorted(points(pkg, disp, m), key=lambda p: -p["value"])
+        pts = ranked_points(pkg, disp, m)
         if not pts:
             continue
-        for p in pts:
-            p["highlight"] = is_highlight(p["label"], disp)
         rank = next((i for i, p in enumerate(pts, 1) if p["highlight"]), None)
         where = (f"{disp['highlight']}排第{rank}位（{fmt(pts[rank - 1]['value'])}{f.unit}）" if rank
                  else f"表中没有{disp['highlight']}")
@@ -123,11 +129,9 @@ def categories(pkg, disp):
     charts = []
     for m in disp["measures"][:2]:
         f = pkg.field(m)
-        pts = sorted(points(pkg, disp, m), key=lambda p: -p["value"])[:MAX_BARS]
+        pts = ranked_points(pkg, disp, m, limit=MAX_BARS)
         if not pts:
             continue
-        for p in pts:
-            p["highlight"] = is_highlight(p["label"], disp)
         desc = (f"条形图：{pkg.title}中各项的{f.title}（{f.unit or '无单位'}），从高到低排列，"
                 f"共{len(pts)}项，最高为{pts[0]['label']}（{fmt(pts[0]['value'])}{f.unit}）。")
         charts.append(Chart("", f.title, desc, ranked_bars(pts, f.header, desc)))
@@ -138,11 +142,9 @@ def composition(pkg, disp):
     charts = []
     for m in disp["measures"][:1]:
         f = pkg.field(m)
-        pts = sorted(points(pkg, disp, m), key=lambda p: -p["value"])
+        pts = ranked_points(pkg, disp, m, highlight=False)
         if not pts:
             continue
-        for p in pts:
-            p["highlight"] = False
         has_total = any(r.get("row_type") == "total" for r in pkg.rows)
         desc = (f"条形图：{pkg.title}的构成，各项{f.title}（{f.unit or '无单位'}）"
                 + ("，合计行不计入" if has_total else "")
