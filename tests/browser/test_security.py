@@ -59,6 +59,17 @@ def watch(context, dialogs: list) -> None:
     context.on("page", lambda p: p.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss())))
 
 
+def watched_page(browser):
+    """A desktop page whose dialogs, console errors and page errors are recorded."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    dialogs, errors = [], []
+    watch(context, dialogs)
+    page = context.new_page()
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    return context, page, dialogs, errors
+
+
 def state(page) -> dict:
     return page.evaluate("() => ({pwned: window.__pwned, csp: window.__csp})")
 
@@ -209,12 +220,7 @@ def chart_dataset(built):
 
 def test_csp_no_violation_on_home_report_dataset_search(browser, base_url, built):
     pkg, kf = chart_dataset(built)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    dialogs, errors = [], []
-    watch(context, dialogs)
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    context, page, dialogs, errors = watched_page(browser)
     paths = ["", f"reports/{pkg.report.slug}/", f"datasets/{pkg.name}/", "comparisons/", "catalog/",
              "about/"] + ([f"datasets/{kf.name}/part-1/"] if kf else [])
     try:
@@ -250,12 +256,7 @@ def test_csp_holds_across_instant_navigation(browser, base_url, built):
     """Material's instant navigation keeps the first page's policy and adds each new page's
     (policies only accumulate), and re-runs the content's inline scripts: all still allowed."""
     pkg, _ = chart_dataset(built)
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    dialogs, errors = [], []
-    watch(context, dialogs)
-    page = context.new_page()
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
+    context, page, dialogs, errors = watched_page(browser)
     try:
         page.goto(base_url)
         page.wait_for_load_state("networkidle")
