@@ -11,9 +11,10 @@ export NO_MKDOCS_2_WARNING := 1
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
 
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
 venv: $(STAMP)  ## create .venv and install the pinned requirements
@@ -44,10 +45,10 @@ test: $(STAMP) browser-deps  ## run every test (unit, data, site and browser tes
 	$(PY) -m pytest -q -n 2 tests
 
 bench: $(STAMP)  ## benchmark the pipeline at 30, 300 and 3000 synthetic packages
-	$(PY) -m scripts.portal bench
+	$(PY) -m scripts.tools.bench
 
 audit: site  ## Lighthouse (mobile) on three pages of the built site
-	bash scripts/audit.sh
+	bash scripts/tools/audit.sh
 
 clean:  ## remove built outputs (not the packages)
 	rm -rf site site.new site.old .cache test-artifacts

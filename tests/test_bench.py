@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from scripts.portal import bench
-from scripts.portal.cli import main
+from scripts.tools import bench
 from scripts.portal.validate import validate_all
 
 
@@ -48,7 +47,7 @@ def test_generation_is_deterministic_and_one_change_stays_valid(tmp_path):
 
 def test_results_table_has_every_stage(tmp_path):
     out = tmp_path / "out"
-    main(["bench", "--sizes", "5", "--no-real", "--out", str(out), "--workdir", str(tmp_path / "work")])
+    bench.main(["--sizes", "5", "--no-real", "--out", str(out), "--workdir", str(tmp_path / "work")])
     result = json.loads((out / "latest.json").read_text("utf-8"))
     assert [r["stage"] for r in result["stages"]] == list(bench.STAGES)
     assert {r["size"] for r in result["stages"]} == {5}

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from scripts.portal import paths
-from scripts.portal.pipeline import build_all, drift
+from scripts.portal.extract.run import build_all, drift
 from scripts.portal.validate import validate_all
 
 from conftest import real_packages

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from scripts.portal.errors import PortalError
-from scripts.portal.extract import clean_number, extract_rows, split_line
-from scripts.portal.recipe import Recipe
+from scripts.portal.extract.rows import clean_number, extract_rows, split_line
+from scripts.portal.extract.recipe import Recipe
 
 TEXT = """表 9 测试表¹
 
@@ -101,7 +101,7 @@ def test_derived_numeric_companion():
 
 
 def test_figure_captions_skip_table_of_contents():
-    from scripts.portal.keyfigures import figure_captions
+    from scripts.portal.extract.keyfigures import figure_captions
 
     lines = ["图目录.....\t132", "图 1\t2016-2020 年GDP\t9", "正文", "图 1 2016-2020 年GDP", "图2 IPv4地址数量¹⁷",
              "图 1 2016-2020 年GDP"]

@@ -13,7 +13,7 @@ import pytest
 
 from scripts.portal.site import cache as bc
 from scripts.portal.site import catalog, charts, downloads
-from scripts.portal.site.load import load_portal
+from scripts.portal.model.reader import load_portal
 from tests.site_build import FIXTURE_PACKAGES, generate
 
 CHANGED = "liaoning-internet-2020-appendix-1-ipv4-by-province"
@@ -83,7 +83,7 @@ def test_one_changed_package_regenerates_only_it_and_equals_a_fresh_build(cold, 
     change_one_value(changed, CHANGED)
     warm = tmp_path / "warm-docs"
     shutil.copytree(docs, warm)
-    from scripts.portal.site import units
+    from scripts.portal.site import workers as units
     built = []
     real_build = units.build
     monkeypatch.setattr(units, "build", lambda pkg, *a: built.append(pkg.name) or real_build(pkg, *a))

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from scripts.portal.site import catalog
-from scripts.portal.site.load import load_portal
+from scripts.portal.model.reader import load_portal
 from tests.site_build import FIXTURE_PACKAGES, built_site
 
 SITE_URL = "http://127.0.0.1:8000/portal/"

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from scripts.portal.site import charts
-from scripts.portal.site.load import load_portal
+from scripts.portal.model.reader import load_portal
 from tests.site_build import FIXTURE_PACKAGES
 
 

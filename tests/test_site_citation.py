@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from scripts.portal.site import citation
-from scripts.portal.site.load import load_portal
+from scripts.portal.model.reader import load_portal
 from tests.site_build import FIXTURE_PACKAGES
 
 DAY = dt.date(2026, 1, 15)

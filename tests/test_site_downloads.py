@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from scripts.portal.site import downloads
-from scripts.portal.site.load import load_portal
+from scripts.portal.model.reader import load_portal
 from tests.site_build import FIXTURE_PACKAGES
 
 

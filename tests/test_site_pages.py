@@ -11,7 +11,7 @@ import pytest
 
 from scripts.portal.errors import PortalError
 from scripts.portal.site import pages
-from scripts.portal.site.load import load_portal
+from scripts.portal.model.reader import load_portal
 from tests.site_build import FIXTURE_PACKAGES, built_site, copy_handwritten_docs, generate, mkdocs_build
 
 HOSTILE = '<script>alert(1)</script> [x](javascript:alert(2)) {: onclick="x"} *em* | `code` & </title>'

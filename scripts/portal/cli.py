@@ -12,7 +12,7 @@ from .errors import PortalError
 
 
 def cmd_extract(args) -> int:
-    from .pipeline import build_all, write_all
+    from .extract.run import build_all, write_all
 
     built = build_all(args.sources, paths.RECIPES, args.packages)
     write_all(built, args.packages)
@@ -21,7 +21,7 @@ def cmd_extract(args) -> int:
 
 
 def cmd_drift(args) -> int:
-    from .pipeline import build_all, drift
+    from .extract.run import build_all, drift
 
     if not args.sources.is_dir():
         print(f"SKIP drift check: source texts not found at {args.sources} (set PORTAL_SOURCES)")
@@ -56,12 +56,6 @@ def cmd_site(args) -> int:
     return publish(args)
 
 
-def cmd_bench(args) -> int:
-    from .bench import run
-
-    return run(args)
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m scripts.portal",
                                 description="Liaoning digital-development data portal: extract, validate, build.")
@@ -85,15 +79,6 @@ def parser() -> argparse.ArgumentParser:
                           description="validate, build and mkdocs into site/, replacing it only on success")
     site.set_defaults(func=cmd_site)
     site.add_argument("--site", type=Path, default=paths.ROOT / "site", help="output directory (default site/)")
-    bench = sub.add_parser("bench", help="time every stage on synthetic portals of 30, 300 and 3000 packages",
-                           description="time every stage on synthetic portals of 30, 300 and 3000 packages")
-    bench.set_defaults(func=cmd_bench)
-    try:
-        from .bench import add_arguments as bench_arguments
-    except ImportError:  # the benchmark is a development tool, not needed to build the portal
-        bench_arguments = None
-    if bench_arguments:
-        bench_arguments(bench)
     try:
         from .site import build as site_build
     except ImportError:  # the site package is optional for the data stages

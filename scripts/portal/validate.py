@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .errors import PortalError
 from .quality import CheckError, run_checks
-from .registry import load_reports
+from .model.registry import load_reports
 
 MAX_BYTES = 5 * 1024 * 1024
 REQUIRED = ("name", "title", "title_en", "description", "version", "licenses", "sources",

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 import zhconv
 
-from scripts.portal.site.load import load_portal
+from scripts.portal.model.reader import load_portal
 
 
 def search(page, base_url, query):

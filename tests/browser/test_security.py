@@ -210,7 +210,7 @@ def check_policy(page) -> None:
 
 
 def chart_dataset(built):
-    from scripts.portal.site.load import load_portal
+    from scripts.portal.model.reader import load_portal
 
     portal = load_portal(built.packages)
     pkg = next((p for p in portal.packages if p.display.get("shape") == "provinces"), portal.packages[0])

@@ -1,6 +1,6 @@
 """Generate the site's pages, charts, downloads and catalogues into docs/ from datapackages/.
 
-    python -m scripts.portal.site.build [--packages DIR] [--docs DIR] [--site-url URL]
+    python -m scripts.portal build [--packages DIR] [--docs DIR] [--site-url URL]
 
 Then ``mkdocs build --strict`` turns docs/ into the static site.
 
@@ -98,7 +98,7 @@ def generate(packages_dir, docs, store, code, options, key, site_url, accessed, 
     memory. Python does not give the memory of the loaded packages back to the system, so
     for a large portal the packages are loaded in a child process that ends before that."""
     from scripts.portal.site import cache as bc
-    from scripts.portal.site import units
+    from scripts.portal.site import workers as units
 
     ctx = units.Context(site_url, accessed.isoformat(), png, str(store.root))
     if packages >= SEPARATE_FROM:
@@ -146,8 +146,8 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
     from concurrent.futures import as_completed
 
     from scripts.portal.site import cache as bc
-    from scripts.portal.site import catalog, charts, citation, compare, downloads, pages, units, vendor
-    from scripts.portal.site.load import REPORT_KEYS, load_portal
+    from scripts.portal.site import catalog, charts, citation, compare, downloads, pages, workers as units, vendor
+    from scripts.portal.model.reader import REPORT_KEYS, load_portal
 
     site_url, accessed = ctx.site_url, dt.date.fromisoformat(ctx.accessed)
     portal = load_portal(packages_dir)
@@ -331,18 +331,3 @@ def portal_readme(portal, site_url: str) -> str:
              f"{len(portal.packages)} packages from {len(portal.reports)} reports; reports.json is the report registry.\n"]
     lines += [f"- {p.name}: {p.title}" for p in portal.packages]
     return "\n".join(lines) + "\n"
-
-
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scripts.portal.site.build", description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except PortalError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-
-
-if __name__ == "__main__":
-    sys.exit(main())

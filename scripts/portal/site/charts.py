@@ -17,7 +17,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.portal.site.load import Package
+from scripts.portal.model.reader import Package
 
 VL_VERSION = "6.4"
 FONT = "Noto Sans CJK SC"

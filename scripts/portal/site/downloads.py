@@ -20,7 +20,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.portal.site.load import Package, Portal
+from scripts.portal.model.reader import Package, Portal
 
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 XLSX_TIME = dt.datetime(2000, 1, 1)

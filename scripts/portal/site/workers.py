@@ -76,7 +76,7 @@ def work(task: tuple):
     """Worker entry: (package directory, report fields, key, fingerprint, Context)
     -> ("ok"|"error", name, record or error fields)."""
     from scripts.portal.site.cache import package_fingerprint
-    from scripts.portal.site.load import Report, load_package
+    from scripts.portal.model.reader import Report, load_package
 
     pkg_dir, report, key, fingerprint, ctx = task
     name = Path(pkg_dir).name

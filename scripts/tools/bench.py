@@ -51,7 +51,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from . import paths
+from scripts.portal import paths
 
 SIZES = (30, 300, 3000)
 SEED = 20240601
@@ -60,7 +60,7 @@ STAGES = ("generate", "validate", "build-cold", "mkdocs", "mkdocs-bare", "build-
 REAL_STAGES = ("site-cold", "site-warm")
 OUT = paths.ROOT / "bench-results"
 # What a project-tree copy leaves out (besides git-ignored files): data, tests, results, audit tooling.
-SKIP_PREFIXES = ("datapackages/", "tests/", "bench-results/", "scripts/audit/")
+SKIP_PREFIXES = ("datapackages/", "tests/", "bench-results/", "scripts/tools/audit/")
 
 PROVINCES = ["北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江",
              "安徽", "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆",
@@ -252,7 +252,7 @@ TABLE_KINDS = (("provinces", _table_provinces, 30), ("periods", _table_periods, 
 
 
 def _key_figures(rng, report):
-    from .keyfigures import FIELDS
+    from scripts.portal.extract.keyfigures import FIELDS
 
     rows = []
     labels = _labels(rng, rng.randint(8, 40))
@@ -271,7 +271,7 @@ def _key_figures(rng, report):
 
 def synthetic_package(seed: int, index: int, report: dict, number: int, bump: bool = False) -> tuple[str, dict]:
     """Files of the synthetic package `index` (deterministic); `bump` changes one value."""
-    from . import package
+    from scripts.portal.model import writer as package
 
     rng = random.Random(f"{seed}-{index}")
     slug = report["slug"]
@@ -320,7 +320,7 @@ def plan(count: int) -> list[tuple[int, int, int]]:
 
 def generate(directory: Path, count: int, seed: int = SEED, real_packages: Path | None = None) -> Path:
     """Write `count` synthetic packages and their reports.json into `directory`; return it."""
-    from . import package
+    from scripts.portal.model import writer as package
 
     real = json.loads(((real_packages or paths.ROOT / "datapackages") / "reports.json").read_text("utf-8"))
     layout = plan(count)
@@ -335,7 +335,7 @@ def generate(directory: Path, count: int, seed: int = SEED, real_packages: Path 
 
 def change_one(directory: Path, count: int, seed: int = SEED) -> str:
     """Change one value of one package (the middle one) in place; return its name."""
-    from . import package
+    from scripts.portal.model import writer as package
 
     reports = json.loads((directory / "reports.json").read_text("utf-8"))
     index, report, number = plan(count)[count // 2]
@@ -480,7 +480,7 @@ VALIDATE = ("import json, sys, time; t = time.perf_counter(); "
             "print('BENCH', json.dumps({'work_seconds': time.perf_counter() - t, 'packages': len(r), "
             "'errors': [str(e) for x in r for e in x.errors][:20], 'error_count': sum(len(x.errors) for x in r)}))")
 GENERATE = ("import json, sys, time; t = time.perf_counter(); from pathlib import Path; "
-            "from scripts.portal.bench import generate; "
+            "from scripts.tools.bench import generate; "
             "generate(Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), Path(sys.argv[4])); "
             "print('BENCH', json.dumps({'work_seconds': time.perf_counter() - t}))")
 
@@ -767,7 +767,7 @@ def run(args) -> int:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
     result = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "seed": args.seed,
-              "command": "python -m scripts.portal bench --sizes " + ",".join(map(str, sizes))
+              "command": "python -m scripts.tools.bench --sizes " + ",".join(map(str, sizes))
               + (" --no-real" if args.no_real else ""),
               "sizes": sizes, "machine": info, "stages": rows, "real": real,
               "total_seconds": round(time.perf_counter() - start, 1)}
@@ -783,3 +783,17 @@ def run(args) -> int:
     print(f"written {out / 'latest.md'} and {out / 'latest.json'}")
     failed = [r for r in rows + real if r["ok"] is False]
     return 1 if failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m scripts.tools.bench", description=__doc__.splitlines()[0])
+    p.add_argument("--packages", type=Path, default=None,
+                   help="the real data packages (default: datapackages/, or $PORTAL_PACKAGES)")
+    add_arguments(p)
+    args = p.parse_args(argv)
+    args.packages = Path(args.packages or paths.packages_dir())
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

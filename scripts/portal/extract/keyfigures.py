@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import PortalError
+from ..errors import PortalError
 
 COLUMNS = ["id", "indicator", "indicator_simplified", "value", "unit", "period", "geography",
            "kind", "qualifier", "section", "figure", "source_line", "source_text"]

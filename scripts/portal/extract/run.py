@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import keyfigures, package
-from .errors import PortalError
-from .extract import extract_rows, read_source
-from .quality import CheckError
+from . import keyfigures
+from ..model import writer as package
+from ..errors import PortalError
+from .rows import extract_rows, read_source
+from ..quality import CheckError
 from .recipe import Recipe, table_recipes
-from .registry import load_reports
+from ..model.registry import load_reports
 
 
 def table_package(recipe: Recipe, report: dict, lines: list[str]) -> dict[str, bytes]:

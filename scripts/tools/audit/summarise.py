@@ -1,6 +1,6 @@
 """Summarise Lighthouse JSON reports and the reader-side size checks into lighthouse.md / .json.
 
-    python scripts/audit/summarise.py --site site --out bench-results PAGE=report.json ...
+    python scripts/tools/audit/summarise.py --site site --out bench-results PAGE=report.json ...
 
 Goals (issue 4): performance >= 90, accessibility 100, best practices >= 95, SEO >= 95 on every
 audited page; the chart runtime loads only on pages with a chart and does not block the first
@@ -141,7 +141,7 @@ def main(argv=None) -> int:
              f"simulated slow 4G, 4× CPU slowdown), {chromium or 'chromium'} headless; site served on 127.0.0.1 by "
              + ("`python -m http.server` (like `make serve`: no compression, no cache headers)."
                 if args.server == "plain" else
-                "scripts/audit/serve.py (gzip and cache headers, like a production static host)."), "",
+                "scripts/tools/audit/serve.py (gzip and cache headers, like a production static host)."), "",
              f"Each page was audited {len(pages[0]['performance_runs'])} time(s); the run with the median "
              "performance score is reported (all performance scores in brackets).", "",
              "| page | performance | accessibility | best practices | SEO | FCP | LCP | TBT | CLS |",

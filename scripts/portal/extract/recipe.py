@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import PortalError
+from ..errors import PortalError
 
 REQUIRED = ("name", "report", "table", "caption", "title", "title_en", "description",
             "fields", "rows", "keywords")

@@ -1,6 +1,6 @@
 """A static server like a production host: gzip for text types and cache headers (AUDIT_SERVER=host).
 
-    python scripts/audit/serve.py DIRECTORY PORT
+    python scripts/tools/audit/serve.py DIRECTORY PORT
 
 `python -m http.server` (what `make serve` uses, and the audit's default) sends neither, so
 Lighthouse charges the site for ~1 MB of uncompressed CSS, JavaScript and search index.

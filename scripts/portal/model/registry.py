@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .errors import PortalError
+from ..errors import PortalError
 
 REQUIRED = ("slug", "title", "title_en", "publisher", "published", "language", "source_file")
 

@@ -8,8 +8,8 @@ import io
 import json
 from pathlib import Path
 
-from . import __version__
-from .quality import run_checks
+from .. import __version__
+from ..quality import run_checks
 
 LICENSE = {
     "name": "CC-BY-4.0",

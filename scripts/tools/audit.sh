@@ -3,8 +3,8 @@
 # page of the built site, served on 127.0.0.1; scores and reader-side checks go to
 # bench-results/lighthouse.md (+ .json). Exits 1 when a goal is missed.
 #
-# Lighthouse is the npm package pinned in scripts/audit/package-lock.json, installed with
-# `npm ci` into scripts/audit/node_modules (git-ignored). Chrome is Debian's chromium.
+# Lighthouse is the npm package pinned in scripts/tools/audit/package-lock.json, installed with
+# `npm ci` into scripts/tools/audit/node_modules (git-ignored). Chrome is Debian's chromium.
 #
 # Environment: SITE_DIR (default site), AUDIT_PORT (default 8765), CHROME_PATH (default
 # /usr/bin/chromium), AUDIT_REPORT / AUDIT_DATASET (page paths, default: the first report
@@ -12,7 +12,7 @@
 # (keep the Lighthouse JSON reports), AUDIT_RUNS (Lighthouse runs per page, default 3: the run
 # with the median performance score is reported, as Lighthouse recommends for noisy machines),
 # AUDIT_SERVER (plain = `python -m http.server` like `make serve`, the default; host = gzip and
-# cache headers like a production static host, scripts/audit/serve.py).
+# cache headers like a production static host, scripts/tools/audit/serve.py).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,7 +20,7 @@ cd "$ROOT"
 SITE_DIR="${SITE_DIR:-site}"
 PORT="${AUDIT_PORT:-8765}"
 OUT="${AUDIT_OUT:-bench-results}"
-TOOLS="scripts/audit"
+TOOLS="scripts/tools/audit"
 PY="${PY:-$ROOT/.venv/bin/python}"
 [ -x "$PY" ] || PY=python3
 export CHROME_PATH="${CHROME_PATH:-/usr/bin/chromium}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from .errors import PortalError
+from ..errors import PortalError
 from .recipe import Recipe
 
 MISSING = {"", "-", "--", "—", "——", "/", "未透露", "不详", "N/A"}

@@ -1,0 +1,1 @@
+"""The data model: the report registry and the package reader/writer every stage uses."""

@@ -1,0 +1,1 @@
+"""Development tools outside the product: benchmark and Lighthouse audit."""
