@@ -11,7 +11,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from scripts.portal import paths
+from scripts.portal import paths, settings
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_PACKAGES = ROOT / "tests" / "fixtures" / "packages"
@@ -25,9 +25,7 @@ class Built:
 
 
 def copy_handwritten_docs(target: Path) -> None:
-    from scripts.portal.site.build import GENERATED
-
-    skip = {paths.DOCS / g for g in GENERATED}
+    skip = {paths.DOCS / g for g in settings.generated()}
     shutil.copytree(paths.DOCS, target, ignore=lambda d, names: [n for n in names if Path(d) / n in skip])
 
 

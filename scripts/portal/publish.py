@@ -15,15 +15,13 @@ import sys
 import time
 from pathlib import Path
 
-from . import paths
+from . import paths, settings
 from .errors import PortalError
 
 
 def work_docs(target: Path) -> None:
     """A private copy of the hand-written docs/ to generate into (docs/ itself is not touched)."""
-    from .site.build import GENERATED
-
-    skip = {paths.DOCS / g for g in GENERATED}
+    skip = {paths.DOCS / g for g in settings.generated()}
     shutil.copytree(paths.DOCS, target, ignore=lambda d, names: [n for n in names if Path(d) / n in skip])
 
 

@@ -22,12 +22,10 @@ import sys
 import time
 from pathlib import Path
 
-from scripts.portal import __version__, paths
+from scripts.portal import __version__, paths, settings
 from scripts.portal.errors import PortalError
 
-GENERATED = ("index.md", "catalog.md", "comparisons.md", "catalog.jsonld", ".nav.json", "reports", "datasets",
-             "downloads", "api", "assets/charts", "assets/vendor")
-DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
+GENERATED = settings.generated()
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--docs", type=Path, default=None, help="MkDocs docs directory to generate into (default: docs/)")
     parser.add_argument("--site-url", default=None,
                         help=f"absolute URL the site is served from, for catalogues and citations "
-                             f"(default: $PORTAL_SITE_URL or {DEFAULT_SITE_URL})")
+                             f"(default: $PORTAL_SITE_URL or {settings.default_site_url()})")
     parser.add_argument("--date", default=None,
                         help="access date printed in citations, YYYY-MM-DD (default: $SOURCE_DATE_EPOCH or today)")
     parser.add_argument("--no-png", action="store_true", help="skip PNG charts (SVG only)")
@@ -282,8 +280,8 @@ def comparisons(portal, compare) -> tuple:
     """The comparisons page's data and its charts (Liaoning vs national, ranks)."""
     cfg = compare.load_config()
     pairings = compare.pairings(portal, cfg)
-    ranks = compare.ranks(portal, cfg.get("highlight", "辽宁"))
-    rank_chart = compare.rank_chart(ranks, cfg.get("highlight", "辽宁"), cfg.get("short_names"))
+    ranks = compare.ranks(portal, cfg.get("highlight", settings.highlight()))
+    rank_chart = compare.rank_chart(ranks, cfg.get("highlight", settings.highlight()), cfg.get("short_names"))
     extra = [p.chart for p in pairings] + ([rank_chart] if rank_chart else [])
     return ({"pairings": pairings, "ranks": ranks, "rank_chart": rank_chart, "targets": compare.targets(portal)},
             extra)
@@ -298,7 +296,7 @@ def require_jieba() -> None:
 
 
 def site_url_of(args) -> str:
-    url = args.site_url or os.environ.get("PORTAL_SITE_URL") or DEFAULT_SITE_URL
+    url = args.site_url or os.environ.get("PORTAL_SITE_URL") or settings.default_site_url()
     return url if url.endswith("/") else url + "/"
 
 
@@ -323,11 +321,11 @@ def package_readme(pkg, site_url: str) -> str:
             f"- 页面 / page: {site_url}datasets/{pkg.name}/\n"
             f"- 许可 / licence: {', '.join(l.get('name', '') for l in pkg.licenses)}\n\n"
             "文件 / files: datapackage.json (Data Package v2), data.csv (UTF-8), CITATION.txt, CITATION.bib\n\n"
-            "校验 / validate: pip install frictionless==5.21.0 && frictionless validate datapackage.json\n")
+            f"校验 / validate: pip install {settings.pin('frictionless')} && frictionless validate datapackage.json\n")
 
 
 def portal_readme(portal, site_url: str) -> str:
-    lines = [f"# 辽宁数字发展开放数据门户 — all data packages\n", f"{site_url}\n",
+    lines = [f"# {settings.portal_name()} — all data packages\n", f"{site_url}\n",
              f"{len(portal.packages)} packages from {len(portal.reports)} reports; reports.json is the report registry.\n"]
     lines += [f"- {p.name}: {p.title}" for p in portal.packages]
     return "\n".join(lines) + "\n"

@@ -17,6 +17,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from scripts.portal import settings
 from scripts.portal.model.reader import Package
 
 VL_VERSION = "6.4"
@@ -27,7 +28,7 @@ HIGHLIGHT = "#d9480f"
 BAR_STEP = 20
 WIDTH = 560
 MAX_BARS = 40
-HIGHLIGHT_DEFAULT = "辽宁"
+HIGHLIGHT_DEFAULT = settings.highlight()
 
 
 @dataclass

@@ -9,8 +9,10 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-PORTAL_NAME = "辽宁数字发展开放数据门户"
-PORTAL_NAME_EN = "Liaoning Digital Development Open Data Portal"
+from scripts.portal import settings
+
+PORTAL_NAME = settings.portal_name()
+PORTAL_NAME_EN = settings.portal_name_en()
 
 
 @dataclass

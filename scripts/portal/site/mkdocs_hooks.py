@@ -21,7 +21,9 @@ from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 
-NAV_FILE = ".nav.json"
+from scripts.portal import settings
+
+NAV_FILE = settings.nav_file()
 TAG = re.compile(r"<[^>]+>")
 
 

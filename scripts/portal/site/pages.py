@@ -19,13 +19,14 @@ from types import SimpleNamespace
 import jinja2
 import yaml
 
+from scripts.portal import settings
 from scripts.portal.site import catalog, compare
 from scripts.portal.site.charts import fmt, shape_of
 
 TEMPLATES = Path(__file__).with_name("templates")
 LABELS = yaml.safe_load(Path(__file__).with_name("labels.yaml").read_text(encoding="utf-8"))
 MD_ESCAPE = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")  # what Python-Markdown (+tables) can escape
-NAV_FILE = ".nav.json"
+NAV_FILE = settings.nav_file()
 
 
 @dataclass
@@ -116,7 +117,7 @@ def env(bytecode_dir: Path | None = None) -> jinja2.Environment:
                            comment_start_string="{%#", comment_end_string="#%}")  # "{#id}" is Markdown
     e.filters.update(md=md, h=h, href=href, plain=plain, num=num, size=size, fence=fence, indent_block=indent,
                      tojson_ld=catalog.script_json)
-    e.globals.update(labels=LABELS, shape_of=shape_of, dataset_doc=dataset_doc, table_label=table_label, fmt=fmt)
+    e.globals.update(settings=settings, labels=LABELS, shape_of=shape_of, dataset_doc=dataset_doc, table_label=table_label, fmt=fmt)
     return e
 
 
