@@ -3,7 +3,6 @@ tests/test_site_*.py modules and tests/browser/). Not a test module itself."""
 
 from __future__ import annotations
 
-import argparse
 import functools
 import os
 import shutil
@@ -30,15 +29,13 @@ def copy_handwritten_docs(target: Path) -> None:
 
 
 def generate(packages: Path, docs: Path, **extra) -> None:
-    from scripts.portal.site import build
+    from scripts.portal import cli
 
-    parser = argparse.ArgumentParser()
-    build.add_arguments(parser)
-    argv = ["--packages", str(packages), "--docs", str(docs), "--date", "2026-01-15", "--quiet",
+    argv = ["build", "--packages", str(packages), "--docs", str(docs), "--date", "2026-01-15", "--quiet",
             "--site-url", "http://127.0.0.1:8000/portal/"]
     for k, v in extra.items():
         argv += [f"--{k.replace('_', '-')}"] + ([] if v is True else [str(v)])
-    assert build.run(parser.parse_args(argv)) == 0
+    assert cli.main(argv) == 0
 
 
 def mkdocs_build(docs: Path, site: Path) -> None:

@@ -20,7 +20,13 @@ def portal():
 
 
 def written(tmp_path, pkg):
-    return {d.format: d for d in downloads.package_downloads(pkg, tmp_path, "readme", "cite", "@misc{x}\n")}
+    """The package's downloads, written under tmp_path as the build puts them under docs/."""
+    out = {}
+    for d, data in downloads.package_files(pkg, "readme", "cite", "@misc{x}\n"):
+        (tmp_path / d.path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / d.path).write_bytes(data)
+        out[d.format] = d
+    return out
 
 
 def test_csv_and_descriptor_byte_identical(portal, tmp_path):
@@ -135,8 +141,9 @@ def test_package_zip_has_package_readme_and_citation(portal, tmp_path):
 
 
 def test_portal_zip_holds_every_package(portal, tmp_path):
-    d = downloads.portal_zip(portal, FIXTURE_PACKAGES, tmp_path, "readme")
-    names = zipfile.ZipFile(tmp_path / d.path).namelist()
+    d, data = downloads.portal_zip_file(portal, FIXTURE_PACKAGES, "readme")
+    assert d.bytes == len(data) and d.path == "downloads/portal-all.zip"
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert "portal/reports.json" in names
     for pkg in portal.packages:
         assert f"portal/{pkg.name}/data.csv" in names

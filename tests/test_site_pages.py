@@ -206,8 +206,8 @@ def test_search_index_is_segmented_and_splits_full_width_punctuation(fixture_sit
 def test_build_fails_without_jieba(monkeypatch):
     import sys
 
-    from scripts.portal.site import build
+    from scripts.portal.site import options
 
     monkeypatch.setitem(sys.modules, "jieba", None)  # makes "import jieba" raise ImportError
     with pytest.raises(PortalError, match="jieba"):
-        build.require_jieba()
+        options.require_jieba()

@@ -57,38 +57,35 @@ def cmd_site(args) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
+    packages_help = "data packages directory (default: datapackages/, or $PORTAL_PACKAGES)"
     p = argparse.ArgumentParser(prog="python -m scripts.portal",
                                 description="Liaoning digital-development data portal: extract, validate, build.")
-    p.add_argument("--packages", type=Path, default=None,
-                   help="data packages directory (default: datapackages/, or $PORTAL_PACKAGES)")
+    p.add_argument("--packages", type=Path, default=None, help=packages_help)
+    common = argparse.ArgumentParser(add_help=False)  # `--packages` may be given after the command too
+    common.add_argument("--packages", type=Path, default=argparse.SUPPRESS, help=packages_help)
     sub = p.add_subparsers(dest="command", required=True)
     for name, func, text in (
         ("extract", cmd_extract, "source texts + recipes -> datapackages/"),
         ("drift", cmd_drift, "fail if a fresh extraction differs from the committed packages"),
         ("validate", cmd_validate, "validate every package (Frictionless + quality checks)"),
     ):
-        s = sub.add_parser(name, help=text, description=text)
+        s = sub.add_parser(name, help=text, description=text, parents=[common])
         s.set_defaults(func=func)
         if name in ("extract", "drift"):
             s.add_argument("--sources", type=Path, default=paths.sources_dir(),
                            help="source texts (default ../shared/sources, or $PORTAL_SOURCES)")
     b = sub.add_parser("build", help="generate pages, charts and downloads into docs/",
-                       description="generate pages, charts and downloads into docs/")
+                       description="generate pages, charts and downloads into docs/", parents=[common])
     b.set_defaults(func=cmd_build)
     site = sub.add_parser("site", help="validate, build and mkdocs into site/, replacing it only on success",
-                          description="validate, build and mkdocs into site/, replacing it only on success")
+                          description="validate, build and mkdocs into site/, replacing it only on success",
+                          parents=[common])
     site.set_defaults(func=cmd_site)
     site.add_argument("--site", type=Path, default=paths.ROOT / "site", help="output directory (default site/)")
-    try:
-        from .site import build as site_build
-    except ImportError:  # the site package is optional for the data stages
-        site_build = None
+    from .site import options as site_options
+
     for s in (b, site):
-        if site_build is not None:
-            site_build.add_arguments(s)
-        for action in s._actions:  # `--packages` may be given before or after the command
-            if action.dest == "packages":
-                action.default = argparse.SUPPRESS
+        site_options.add_arguments(s)
     return p
 
 

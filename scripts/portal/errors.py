@@ -18,6 +18,9 @@ class PortalError(Exception):
         self.row = row
         self.field = field
 
+    def __reduce__(self):  # pickles (worker processes hand errors back to the build)
+        return (_rebuild, (self.message, self.package, self.file, self.row, self.field))
+
     def where(self) -> str:
         parts = []
         if self.package:
@@ -33,3 +36,7 @@ class PortalError(Exception):
     def __str__(self) -> str:
         where = self.where()
         return f"{where}: {self.message}" if where else self.message
+
+
+def _rebuild(message, package, file, row, field) -> PortalError:
+    return PortalError(message, package=package, file=file, row=row, field=field)

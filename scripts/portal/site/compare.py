@@ -150,5 +150,16 @@ def targets(portal) -> list:
     return out
 
 
+def page_data(portal, highlight: str) -> tuple:
+    """The comparisons page's data and its charts (Liaoning vs national, ranks, plan targets)."""
+    cfg = load_config()
+    highlight = cfg.get("highlight", highlight)
+    found = pairings(portal, cfg)
+    ranked = ranks(portal, highlight)
+    chart = rank_chart(ranked, highlight, cfg.get("short_names"))
+    extra = [p.chart for p in found] + ([chart] if chart else [])
+    return {"pairings": found, "ranks": ranked, "rank_chart": chart, "targets": targets(portal)}, extra
+
+
 def load_config() -> dict:
     return yaml.safe_load(CONFIG.read_text(encoding="utf-8"))

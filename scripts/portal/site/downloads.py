@@ -14,7 +14,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -34,23 +33,6 @@ class Download:
     mediatype: str
     bytes: int
     sha256: str
-
-
-def write(path: Path, data: bytes) -> None:
-    """Write only when the bytes differ, never in place (a new file renamed over the old)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists() or path.read_bytes() != data:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        tmp.replace(path)
-
-
-def package_downloads(pkg: Package, docs: Path, readme: str, citation_text: str, bibtex: str) -> list:
-    out = []
-    for d, data in package_files(pkg, readme, citation_text, bibtex):
-        write(docs / d.path, data)
-        out.append(d)
-    return out
 
 
 def package_files(pkg: Package, readme: str, citation_text: str, bibtex: str) -> list:
@@ -73,12 +55,6 @@ def package_files(pkg: Package, readme: str, citation_text: str, bibtex: str) ->
     ]
     return [(Download(label, f"{rel}/{fname}", mediatype, len(data), hashlib.sha256(data).hexdigest()), data)
             for label, fname, mediatype, data in files]
-
-
-def portal_zip(portal: Portal, packages_dir: Path, docs: Path, readme: str) -> Download:
-    d, data = portal_zip_file(portal, packages_dir, readme)
-    write(docs / d.path, data)
-    return d
 
 
 def portal_zip_file(portal: Portal, packages_dir: Path, readme: str) -> tuple:

@@ -20,7 +20,7 @@ import jinja2
 import yaml
 
 from scripts.portal import settings
-from scripts.portal.site import catalog, compare
+from scripts.portal.site import catalog
 from scripts.portal.site.charts import fmt, shape_of
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -132,6 +132,16 @@ def render(e, template: str, doc: str, **ctx) -> str:
     def rel(target: str) -> str:
         return posixpath.relpath(target, posixpath.dirname(doc) or ".")
     return e.get_template(template).render(doc=doc, rel=rel, root=url_root(doc), **ctx)
+
+
+def package_readme(e, pkg, site_url: str) -> str:
+    """README.md of a package's ZIP download."""
+    return e.get_template("zip_readme_package.md.j2").render(pkg=pkg, site_url=site_url)
+
+
+def portal_readme(e, portal, site_url: str) -> str:
+    """README.md of the whole-portal ZIP download."""
+    return e.get_template("zip_readme_portal.md.j2").render(portal=portal, site_url=site_url)
 
 
 KF_PART_ROWS = 60   # key figures per part page: keeps every page well under 60 KB

@@ -41,7 +41,6 @@ def build(pkg, ctx: Context, key: str) -> dict:
     import datetime as dt
 
     from scripts.portal.site import catalog, charts, citation, downloads, pages
-    from scripts.portal.site.build import package_readme
     from scripts.portal.site.cache import Store
 
     store = Store(Path(ctx.cache))
@@ -54,7 +53,7 @@ def build(pkg, ctx: Context, key: str) -> dict:
     accessed = dt.date.fromisoformat(ctx.accessed)
     cite = citation.all_formats(citation.for_package(pkg, ctx.site_url + catalog.page_path(pkg)), accessed)
     dls = []
-    for d, data in downloads.package_files(pkg, package_readme(pkg, ctx.site_url),
+    for d, data in downloads.package_files(pkg, pages.package_readme(jinja_env(ctx), pkg, ctx.site_url),
                                            cite["gbt7714"] + "\n\n" + cite["apa"] + "\n", cite["bibtex"]):
         files[d.path] = store.put(data)
         dls.append(d)
@@ -74,7 +73,7 @@ def build(pkg, ctx: Context, key: str) -> dict:
 
 def work(task: tuple):
     """Worker entry: (package directory, report fields, key, fingerprint, Context)
-    -> ("ok"|"error", name, record or error fields)."""
+    -> ("ok"|"error", name, record or PortalError)."""
     from scripts.portal.site.cache import package_fingerprint
     from scripts.portal.model.reader import Report, load_package
 
@@ -87,7 +86,7 @@ def work(task: tuple):
         pkg.report = Report(**report)
         return "ok", name, build(pkg, ctx, key)
     except PortalError as e:
-        return "error", name, (e.message, e.package, e.file, e.row, e.field)
+        return "error", name, e
 
 
 def render_chart(c, ctx: Context) -> tuple:
@@ -109,16 +108,34 @@ def bundle(cache_dir: str) -> str:
     return str(vendor.bundle_file(Path(cache_dir)))
 
 
-def error(fields: tuple) -> PortalError:
-    message, package, file, row, field = fields
-    return PortalError(message, package=package, file=file, row=row, field=field)
-
-
 def workers() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:
         return max(1, os.cpu_count() or 1)
+
+
+class Inline:
+    """An executor running each task when it is submitted, in this process (no start-up cost:
+    for builds with only a few packages to generate)."""
+
+    def submit(self, fn, *args):
+        from concurrent.futures import Future
+
+        future = Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # delivered by future.result(), as a pool would
+            future.set_exception(exc)
+        return future
+
+    def shutdown(self, wait: bool = True, cancel_futures: bool = False) -> None:
+        pass
+
+
+def executor(n: int):
+    """`n` worker processes, or this process when n is 1."""
+    return pool(n) if n > 1 else Inline()
 
 
 def pool(n: int):
