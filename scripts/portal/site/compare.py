@@ -25,6 +25,7 @@ class Pairing:
     left_series: str
     right_series: str
     unit: str
+    noun: str = "指标"   # what one row is ("应用"), from comparisons.yaml
     rows: list = field(default_factory=list)   # {label, left, right, diff}
     chart: ch.Chart = None
 
@@ -77,7 +78,7 @@ def pairings(portal, config: dict) -> list:
         ldisp, rdisp = ch.shape_of(left), ch.shape_of(right)
         rvals = {normalise(ch.label_of(r, rdisp)): r.get(rf.name) for r in right.data_rows}
         p = Pairing(item["title"], item.get("title_en", ""), left, right, item["liaoning"]["series"],
-                    item["national"]["series"], lf.unit)
+                    item["national"]["series"], lf.unit, item.get("noun", "指标"))
         for r in left.data_rows:
             label = ch.label_of(r, ldisp)
             lv, rv = r.get(lf.name), rvals.get(normalise(label))
@@ -90,9 +91,9 @@ def pairings(portal, config: dict) -> list:
             above = sum(1 for r in p.rows if r["diff"] > 0)
             widest = max(p.rows, key=lambda r: abs(r["diff"]))
             if widest["diff"] == 0:
-                desc = f"点图：{p.title}，{len(p.rows)}项应用两边数值逐项相同，两组点完全重合。"
+                desc = f"点图：{p.title}，{len(p.rows)}项{p.noun}两边数值逐项相同，两组点完全重合。"
             else:
-                desc = (f"点图：{p.title}，{len(p.rows)}项应用中辽宁有{above}项高于全国；差距最大的是"
+                desc = (f"点图：{p.title}，{len(p.rows)}项{p.noun}中辽宁有{above}项高于全国；差距最大的是"
                         f"{widest['label']}（{'高' if widest['diff'] > 0 else '低'}{ch.fmt(abs(widest['diff']))}个百分点）。")
             p.chart = ch.Chart(f"compare-{len(out) + 1}", p.title, desc,
                                ch.dumbbell(long, [p.left_series, p.right_series], f"{lf.title} ({lf.unit})", desc))
@@ -153,7 +154,6 @@ def targets(portal) -> list:
 def page_data(portal, highlight: str) -> tuple:
     """The comparisons page's data and its charts (Liaoning vs national, ranks, plan targets)."""
     cfg = load_config()
-    highlight = cfg.get("highlight", highlight)
     found = pairings(portal, cfg)
     ranked = ranks(portal, highlight)
     chart = rank_chart(ranked, highlight, cfg.get("short_names"))
