@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import acknowledged as ack
 from .errors import PortalError
 from .quality import CheckError, run_checks
 from .model.registry import load_reports
@@ -197,9 +198,16 @@ def check_quality(desc: dict, records: list[dict], fields: list[dict], result: R
     except (CheckError, ValueError, ArithmeticError) as exc:
         result.error(f"quality check cannot run: {exc}", file="datapackage.json")
         return
+    acks = desc.get("x-acknowledged", [])
+    if not isinstance(acks, list) or not all(isinstance(a, dict) for a in acks):
+        result.error("x-acknowledged must be a list of mappings", file="datapackage.json")
+        return
+    findings, problems = ack.apply(findings, acks)
+    for problem in problems:
+        result.error(problem["message"], file="datapackage.json", row=problem["row"], field=problem["field"])
     result.checks = len(findings)
-    result.discrepancies = sum(f["status"] == "discrepancy" for f in findings)
-    if findings != desc.get("x-quality", []):
+    result.discrepancies = sum(f["status"] == "discrepancy" and "reason" in f for f in findings)
+    if not problems and findings != desc.get("x-quality", []):
         result.error("x-quality does not match the quality checks run on the data (re-extract)",
                      file="datapackage.json")
 
@@ -267,7 +275,7 @@ def summary(results: list[Result]) -> str:
     bad = [e for r in results for e in r.errors]
     lines.append("-" * len(head))
     lines.append(f"{len(results)} packages, {sum(r.rows for r in results)} rows, "
-                 f"{sum(r.discrepancies for r in results)} source discrepancies recorded, {len(bad)} errors")
+                 f"{sum(r.discrepancies for r in results)} source discrepancies acknowledged, {len(bad)} errors")
     for error in bad:
         lines.append(f"ERROR {error}")
     return "\n".join(lines)

@@ -16,18 +16,19 @@ from ..model.registry import load_reports
 def table_package(recipe: Recipe, report: dict, lines: list[str]) -> dict[str, bytes]:
     rows = extract_rows(recipe, lines)
     fields = recipe.fields + package.META_FIELDS
-    first, last = recipe.get("lines", [recipe.rows[0][0], recipe.rows[-1][1]])
-    meta = dict(recipe.data)
+    meta = {"name": recipe.name, "title": recipe.title, "title_en": recipe.title_en,
+            "description": recipe.description, "keywords": recipe.keywords, "display": recipe.display}
+    if recipe.version:
+        meta["version"] = recipe.version
     meta["x-source"] = {
         "report": recipe.report, "table": recipe.table, "caption": recipe.caption,
-        "section": recipe.get("section", ""), "source_note": recipe.get("source_note", ""),
-        "footnotes": recipe.get("footnotes", []), "notes": recipe.get("notes", []),
-        "file": report["source_file"], "lines": [first, last],
+        "section": recipe.section, "source_note": recipe.source_note,
+        "footnotes": recipe.footnotes, "notes": recipe.notes,
+        "file": report["source_file"], "lines": list(recipe.lines),
     }
-    label = recipe.get("label_field", recipe.fields[0]["name"])
     try:
-        return package.render(meta, report, fields, rows, recipe.get("checks", []), label,
-                              recipe.get("primary_key"))
+        return package.render(meta, report, fields, rows, recipe.checks, recipe.label,
+                              recipe.primary_key, recipe.acknowledged)
     except CheckError as exc:
         raise PortalError(f"quality check does not fit the table: {exc}", package=recipe.name,
                           file=recipe.path.name) from None
@@ -49,7 +50,8 @@ def key_figure_package(slug: str, meta: dict, report: dict, recipes_dir: Path,
                          "lines": [numbers[0], numbers[-1]] if numbers else [],
                          "figures": keyfigures.figure_captions(lines)}}
     try:
-        return package.render(full, report, keyfigures.FIELDS, rows, meta.get("checks", []), "id", ["id"])
+        return package.render(full, report, keyfigures.FIELDS, rows, meta.get("checks", []), "id", ["id"],
+                              meta.get("acknowledged", []))
     except CheckError as exc:
         raise PortalError(f"quality check does not fit: {exc}", package=name, file="key-figures.yaml") from None
 
