@@ -100,6 +100,26 @@ def check_metadata(desc: dict, directory: Path, reports: dict, result: Result) -
             result.error(f"{key} contains markup or a script: {desc[key][:60]!r}", file="datapackage.json")
 
 
+def placeholders(value, path: str = "") -> list[str]:
+    """Key paths whose text still holds a `TODO` left by `make new-report`."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in placeholders(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in placeholders(v, f"{path}[{i}]")]
+    return [path] if isinstance(value, str) and "TODO" in value else []
+
+
+def check_placeholders(desc: dict, reports: dict, result: Result) -> None:
+    left = placeholders({k: v for k, v in desc.items() if k not in ("x-quality", "x-checks")})
+    if left:
+        result.error(f"placeholders left by new-report (replace TODO): {', '.join(left[:6])}"
+                     + (f" and {len(left) - 6} more" if len(left) > 6 else ""), file="datapackage.json")
+    report = (desc.get("x-source") or {}).get("report") if isinstance(desc.get("x-source"), dict) else None
+    left = placeholders(reports.get(report, {})) if isinstance(report, str) else []
+    if left:
+        result.error(f"report {report!r} still has TODO in: {', '.join(left)}", file="reports.json")
+
+
 def read_csv(directory: Path, resource: dict, result: Result) -> tuple[list[str], list[list[str]]] | None:
     rel = resource.get("path")
     why = safe_path(rel)
@@ -219,6 +239,7 @@ def validate_package(directory: Path, reports: dict) -> Result:
         return result
     result.name = desc.get("name") or directory.name
     check_metadata(desc, directory, reports, result)
+    check_placeholders(desc, reports, result)
     resources = desc.get("resources") or []
     if not isinstance(resources, list):
         result.error("resources must be a list", file="datapackage.json")

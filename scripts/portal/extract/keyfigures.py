@@ -61,6 +61,11 @@ def meta_for(recipes_dir: Path) -> dict:
     return load_key_figures(recipes_dir / "key-figures.yaml")
 
 
+def transcribed(path: Path) -> bool:
+    """The transcription exists and has at least one figure (new-report writes the header only)."""
+    return path.exists() and len(path.read_text(encoding="utf-8").strip().splitlines()) > 1
+
+
 def read_rows(path: Path, package: str) -> list[dict]:
     if not path.exists():
         raise PortalError("key-figure transcription missing", package=package, file=str(path))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from . import keyfigures
+from ..acknowledged import describe
 from ..model import writer as package
 from ..errors import PortalError
 from .rows import extract_rows, read_source
@@ -71,7 +73,7 @@ def build_all(sources: Path, recipes_dir: Path, packages_dir: Path) -> dict[str,
             raise PortalError("two recipes produce the same package name", package=recipe.name)
         out[recipe.name] = table_package(recipe, report, texts[report["slug"]])
     for slug, meta in keyfigures.meta_for(recipes_dir).items():
-        if (recipes_dir / f"{slug}-key-figures.csv").exists():
+        if keyfigures.transcribed(recipes_dir / f"{slug}-key-figures.csv"):
             if slug not in texts:
                 texts[slug] = read_source(sources / reports[slug]["source_file"])
             out[f"{slug}-key-figures"] = key_figure_package(slug, meta, reports[slug], recipes_dir, texts[slug])
@@ -96,3 +98,13 @@ def drift(built: dict[str, dict[str, bytes]], packages_dir: Path) -> list[str]:
     committed = {p.parent.name for p in packages_dir.glob("*/datapackage.json")}
     problems += [f"{name}: committed but no recipe produces it" for name in sorted(committed - set(built))]
     return problems
+
+
+def unacknowledged(built: dict[str, dict[str, bytes]]) -> list[str]:
+    """Discrepancies found while extracting that no recipe acknowledges (validate will refuse them)."""
+    out = []
+    for name, files in sorted(built.items()):
+        desc = json.loads(files["datapackage.json"])
+        out += [f"package {name}: {describe(q)}" for q in desc.get("x-quality", [])
+                if q.get("status") == "discrepancy" and "reason" not in q]
+    return out
