@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help venv extract drift validate build site serve test browser-deps bench audit clean
+.PHONY: help venv new-report extract drift validate build site serve test browser-deps bench audit clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -18,6 +18,10 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 venv: $(STAMP)  ## create .venv and install the pinned requirements
+
+new-report: $(STAMP)  ## register a new report: make new-report SOURCE=path/NNN_x.txt SLUG=short-name
+	@test -n "$(SOURCE)" -a -n "$(SLUG)" || { echo "usage: make new-report SOURCE=path/to/NNN_x.txt SLUG=short-name"; exit 2; }
+	$(PY) -m scripts.portal new-report --source "$(SOURCE)" --slug "$(SLUG)"
 
 extract: $(STAMP)  ## re-extract datapackages/ from the source texts (PORTAL_SOURCES, default ../shared/sources)
 	$(PY) -m scripts.portal extract

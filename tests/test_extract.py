@@ -35,7 +35,8 @@ def recipe(**extra) -> Recipe:
         "empty_label_is_subrow": True, "totals": ["合计"],
     }
     data.update(extra)
-    return Recipe(None, data)
+    return Recipe(path=None, lines=[1, 10], display={"shape": "categories", "category": "item", "measures": []},
+                  **data)
 
 
 def test_split_modes():

@@ -36,6 +36,13 @@ CASES = {
     "formula-at": ["row 2", "spreadsheet formula"],
     "name-collision": ["collides"],
     "bad-report": ["not in reports.json"],
+    # c-maintainer
+    "formula-power-tower": ["quality check cannot run", "formula 塔", "exponent 387420489"],
+    "formula-function-call": ["quality check cannot run", "not a function call"],
+    "unacknowledged-discrepancy": ["row 合计", "field share", "unacknowledged discrepancy", "printed 28.92",
+                                  "computed 28.82", "acknowledged:"],
+    "stale-acknowledgement": ["row 合计", "field share", "matches no discrepancy"],
+    "check-cannot-run": ["check sum (share) cannot run", "no total row"],
 }
 
 
@@ -99,3 +106,14 @@ def test_site_build_refuses_broken_input_and_keeps_site(case, tmp_path, capsys):
 def test_missing_registry_is_a_clear_error(tmp_path, capsys):
     assert cli.main(["--packages", str(tmp_path), "validate"]) == 1
     assert "report registry missing" in capsys.readouterr().err
+
+
+def test_exponent_tower_is_refused_within_a_second(capsys):
+    import time
+
+    import frictionless  # noqa: F401  (its import, ~0.4 s, is not the formula's cost)
+
+    started = time.perf_counter()
+    code = cli.main(["--packages", str(BROKEN / "formula-power-tower"), "validate"])
+    assert code == 1 and time.perf_counter() - started < 1.0
+    assert "exponent 387420489 is outside [-10, 10]" in capsys.readouterr().out

@@ -1,15 +1,21 @@
 """Quality checks: what the numbers of a table promise about each other.
 
 Each check is a small function taking the rows (dicts of printed strings), the
-schema fields and its own parameters, and returning findings
-`{"check", "status": "pass"|"discrepancy", "detail"}`. Tolerances follow the
-printed precision: half a unit of the last printed digit of every rounded input.
+schema fields and its own parameters, and returning findings as data:
+`{"check": kind, "name"?, "status": "pass"|"discrepancy", "row", "field", "printed",
+"computed", "tolerance", "detail"}`. Tolerances follow the printed precision of each value:
+half a unit of its last printed digit (`50.0` -> 0.05, `50` -> 0.5 when the field is rounded,
+0 for an exact count); a field's `decimals: N` states the precision where printed trailing
+zeros are padding (`17.40` rounded to one decimal). A declared check that finds nothing to
+check is an error, not a silent pass.
 """
 
 from __future__ import annotations
 
 import re
 from decimal import Decimal
+
+from .formula import FormulaError, evaluate, parse
 
 ROUNDED_UNITS = {"万", "亿", "%", "万人", "亿元", "万元", "万户", "KB", "个百分点", "万家", "万个", "万座", "亿个"}
 
@@ -39,18 +45,6 @@ class Table:
     def __init__(self, rows: list[dict], fields: list[dict], label: str):
         self.rows, self.label = rows, label
         self.fields = {f["name"]: f for f in fields}
-        self._padding: dict[str, int] = {}
-
-    def padding(self, field: str) -> int:
-        """Decimals that are padding: if every value of a column ends in 0 (`30.60`, `24.00`),
-        the column was rounded to fewer decimals than printed."""
-        if field not in self._padding:
-            values = [r.get(field, "") for r in self.rows if "." in r.get(field, "")]
-            pad = 0
-            while values and all(len(v.split(".")[1]) > pad and v[len(v) - 1 - pad] == "0" for v in values):
-                pad += 1
-            self._padding[field] = pad
-        return self._padding[field]
 
     def rounded(self, field: str) -> bool:
         spec = self.fields.get(field)
@@ -79,16 +73,20 @@ class Table:
         text = row.get(field, "")
         if text == "":
             return None
-        if "." in text and self.padding(field):
-            places = decimals(text) - self.padding(field)
-            unit = 0.5 * 10 ** -places
-        else:
-            unit = half_unit(text, self.rounded(field))
+        stated = self.fields[field].get("decimals")
+        unit = 0.5 * 10 ** -int(stated) if stated is not None else half_unit(text, self.rounded(field))
         return float(Decimal(text)), unit, text
 
 
-def _finding(name: str, ok: bool, detail: str) -> dict:
-    return {"check": name, "status": "pass" if ok else "discrepancy", "detail": detail}
+def _finding(kind: str, ok: bool, detail: str, *, name: str | None = None, row=None, field=None,
+             printed=None, computed=None, tolerance=None) -> dict:
+    """One finding as data; `row` is the row's printed label (None for a whole-table check)."""
+    out = {"check": kind}
+    if name:
+        out["name"] = name
+    out.update(status="pass" if ok else "discrepancy", row=row, field=field, printed=printed,
+               computed=computed, tolerance=tolerance, detail=detail)
+    return out
 
 
 def check_sum(t: Table, field: str, total: str | None = None, rows: list[str] | None = None,
@@ -107,8 +105,9 @@ def check_sum(t: Table, field: str, total: str | None = None, rows: list[str] | 
         diff = got[0] - s
         label = total_row.get(t.label)
         findings.append(_finding(
-            name or f"sum:{field}:{label}", abs(diff) <= tol,
-            f"“{label}”行 {field} 印为 {got[2]}，{len(values)} 行之和为 {fmt(s)}，差 {fmt(diff)}（容差 {fmt(tol)}）"))
+            "sum", abs(diff) <= tol,
+            f"“{label}”行 {field} 印为 {got[2]}，{len(values)} 行之和为 {fmt(s)}，差 {fmt(diff)}（容差 {fmt(tol)}）",
+            name=name, row=label, field=field, printed=got[2], computed=fmt(s), tolerance=fmt(tol)))
     return findings
 
 
@@ -117,8 +116,11 @@ def check_share_sum(t: Table, field: str, expect: float = 100.0, name: str | Non
     values = [v for v in (t.value(r, field) for r in t.data_rows()) if v is not None]
     s = sum(v[0] for v in values)
     tol = sum(v[1] for v in values) + 1e-9
-    return [_finding(name or f"share_sum:{field}", abs(s - expect) <= tol,
-                     f"{field} 各行之和为 {fmt(s)}，应为 {fmt(expect)}，差 {fmt(s - expect)}（容差 {fmt(tol)}）")]
+    if not values:
+        return []
+    return [_finding("share_sum", abs(s - expect) <= tol,
+                     f"{field} 各行之和为 {fmt(s)}，应为 {fmt(expect)}，差 {fmt(s - expect)}（容差 {fmt(tol)}）",
+                     name=name, field=field, printed=fmt(s), computed=fmt(expect), tolerance=fmt(tol))]
 
 
 def check_share(t: Table, count: str, share: str, base_row: str | None = None,
@@ -143,8 +145,10 @@ def _quotient(t: Table, row: dict, a, b, r, field: str, scale: float, name: str 
     expect = a[0] / b[0] * scale
     tol = r[1] + scale * a[1] / abs(b[0]) + scale * abs(a[0]) * b[1] / b[0] ** 2 + 1e-9
     label = row.get(t.label)
-    return [_finding(name or f"{kind}:{field}:{label}", abs(r[0] - expect) <= tol,
-                     f"“{label}” {field} 印为 {r[2]}，按 {a[2]} / {b[2]} 计算为 {expect:.3f}（容差 {fmt(tol)}）")]
+    return [_finding(kind, abs(r[0] - expect) <= tol,
+                     f"“{label}” {field} 印为 {r[2]}，按 {a[2]} / {b[2]} 计算为 {expect:.3f}（容差 {fmt(tol)}）",
+                     name=name, row=label, field=field, printed=r[2], computed=fmt(round(expect, 4)),
+                     tolerance=fmt(tol))]
 
 
 def check_growth(t: Table, old: str, new: str, rate: str, name: str | None = None,
@@ -159,8 +163,9 @@ def check_growth(t: Table, old: str, new: str, rate: str, name: str | None = Non
         tol = r[1] + 100 * n[1] / abs(o[0]) + 100 * abs(n[0]) * o[1] / o[0] ** 2 + 1e-9
         label = row.get(t.label)
         findings.append(_finding(
-            name or f"growth:{rate}:{label}", abs(r[0] - expect) <= tol,
-            f"“{label}” 增长率印为 {r[2]}%，按 {o[2]} → {n[2]} 计算为 {expect:.2f}%（容差 {fmt(tol)}）"))
+            "growth", abs(r[0] - expect) <= tol,
+            f"“{label}” 增长率印为 {r[2]}%，按 {o[2]} → {n[2]} 计算为 {expect:.2f}%（容差 {fmt(tol)}）",
+            name=name, row=label, field=rate, printed=r[2], computed=fmt(round(expect, 4)), tolerance=fmt(tol)))
     return findings
 
 
@@ -185,8 +190,9 @@ def check_parts(t: Table, whole: str, parts: list[str], fields: list[str] | None
             s, tol = result
             label = row.get(t.label)
             findings.append(_finding(
-                name or f"parts:{whole}:{label}", abs(w[0] - s) <= tol,
-                f"“{label}” {whole} 印为 {w[2]}，{'+'.join(parts)} = {fmt(s)}（容差 {fmt(tol)}）"))
+                "parts", abs(w[0] - s) <= tol,
+                f"“{label}” {whole} 印为 {w[2]}，{'+'.join(parts)} = {fmt(s)}（容差 {fmt(tol)}）",
+                name=name, row=label, field=whole, printed=w[2], computed=fmt(s), tolerance=fmt(tol)))
         return findings
     whole_row, part_rows = t.row(whole), [t.row(p) for p in parts]
     for field in fields:
@@ -196,8 +202,9 @@ def check_parts(t: Table, whole: str, parts: list[str], fields: list[str] | None
             continue
         s, tol = result
         findings.append(_finding(
-            name or f"parts:{whole}:{field}", abs(w[0] - s) <= tol,
-            f"{field}：“{whole}” 印为 {w[2]}，{' + '.join(parts)} = {fmt(s)}，差 {fmt(w[0] - s)}（容差 {fmt(tol)}）"))
+            "parts", abs(w[0] - s) <= tol,
+            f"{field}：“{whole}” 印为 {w[2]}，{' + '.join(parts)} = {fmt(s)}，差 {fmt(w[0] - s)}（容差 {fmt(tol)}）",
+            name=name, row=whole, field=field, printed=w[2], computed=fmt(s), tolerance=fmt(tol)))
     return findings
 
 
@@ -223,13 +230,50 @@ def check_blocks(t: Table, text: str, count: str, name: str | None = None) -> li
         total = sum(int(n or 1) * BLOCK[letter] for n, letter in terms)
         label = row.get(t.label)
         findings.append(_finding(
-            name or f"blocks:{text}:{label}", total == c[0],
-            f"“{label}” 折合数 {written} = {total:,} 个地址，印出的地址数为 {c[2]}，差 {fmt(total - c[0])}"))
+            "blocks", total == c[0],
+            f"“{label}” 折合数 {written} = {total:,} 个地址，印出的地址数为 {c[2]}，差 {fmt(total - c[0])}",
+            name=name, row=label, field=count, printed=c[2], computed=str(total), tolerance="0"))
     return findings
 
 
 REF = re.compile(r"\{([^{}|]+)\|([^{}|]+)\}")
 LITERAL = re.compile(r"(?<![\w.])(\d+\.\d+)(?![\w.])")
+
+
+def _formula_inputs(t: Table, expr: str, name: str) -> tuple[str, list[tuple[float, float]]]:
+    """The formula with every cell `{label|field}` and decimal literal replaced by a name
+    `x0`, `x1`, …, and those inputs as (value, half unit of their printed precision)."""
+    inputs: list[tuple[float, float]] = []
+
+    def ref(match):
+        v = t.value(t.row(match.group(1).strip()), match.group(2).strip())
+        if v is None:
+            raise CheckError(f"formula {name}: empty cell {match.group(0)}")
+        inputs.append((v[0], v[1]))
+        return f" x{len(inputs) - 1} "
+
+    def lit(match):
+        inputs.append((float(match.group(1)), half_unit(match.group(1), True)))
+        return f" x{len(inputs) - 1} "
+
+    return LITERAL.sub(lit, REF.sub(ref, str(expr))).strip(), inputs
+
+
+def _formula_value(t: Table, expr: str, name: str) -> tuple[float, float]:
+    """(value, spread): the formula's value and how far the inputs' rounding can move it."""
+    code, inputs = _formula_inputs(t, expr, name)
+    try:
+        tree = parse(code, {f"x{i}" for i in range(len(inputs))})
+        values = {f"x{i}": v for i, (v, _) in enumerate(inputs)}
+        got = evaluate(tree, values)
+        spread = 0.0
+        for i, (v, h) in enumerate(inputs):
+            if h:
+                moved = [evaluate(tree, {**values, f"x{i}": v + d}) for d in (h, -h)]
+                spread += max(abs(m - got) for m in moved)
+    except FormulaError as exc:
+        raise CheckError(f"formula {name}: {exc}") from None
+    return got, spread
 
 
 def check_formula(t: Table, expr: str, expect: dict, name: str, note: str = "",
@@ -238,42 +282,24 @@ def check_formula(t: Table, expr: str, expect: dict, name: str, note: str = "",
     decimal literals count as rounded printed numbers. The tolerance is the printed precision of
     the expected value plus the effect of every input's rounding (evaluated numerically), unless
     `tolerance` is given (0 for the same printed figure in two tables)."""
-    inputs: list[tuple[float, float]] = []
-
-    def ref(match):
-        v = t.value(t.row(match.group(1).strip()), match.group(2).strip())
-        if v is None:
-            raise CheckError(f"formula {name}: empty cell {match.group(0)}")
-        inputs.append((v[0], v[1]))
-        return f"x[{len(inputs) - 1}]"
-
-    def lit(match):
-        inputs.append((float(match.group(1)), half_unit(match.group(1), True)))
-        return f"x[{len(inputs) - 1}]"
-
-    code = LITERAL.sub(lit, REF.sub(ref, expr))
-    if re.search(r"[^\dx\[\]\s+\-*/().]", code):
-        raise CheckError(f"formula {name}: only numbers, cells and + - * / ( ) are allowed")
-    values = [v for v, _ in inputs]
-    evaluate = lambda xs: eval(code, {"__builtins__": {}}, {"x": xs})  # noqa: E731 (checked above)
-    got = evaluate(values)
-    spread = 0.0
-    for i, (v, h) in enumerate(inputs):
-        if h:
-            up, down = list(values), list(values)
-            up[i], down[i] = v + h, v - h
-            spread += max(abs(evaluate(up) - got), abs(evaluate(down) - got))
+    got, spread = _formula_value(t, expr, name)
+    if not isinstance(expect, dict):
+        raise CheckError(f"formula {name}: expect must be {{row, field}} or {{value}}")
     if "value" in expect:  # a printed constant, e.g. 100 (%) that shares should add up to
         text = str(expect["value"])
-        target = (float(text), half_unit(text, False), text)
+        target, row, field = (float(text), half_unit(text, False), text), None, None
     else:
-        target = t.value(t.row(expect["row"]), expect["field"])
+        row, field = expect.get("row"), expect.get("field")
+        target = t.value(t.row(str(row)), str(field))
+        row = t.row(str(row)).get(t.label) if str(row).startswith("@") else row
     if target is None:
         raise CheckError(f"formula {name}: expected cell is empty")
     tol = (target[1] + spread if tolerance is None else float(tolerance)) + 1e-9
     detail = (f"{name}：印为 {target[2]}，按 {expr} 计算为 {fmt(round(got, 4))}，"
               f"差 {fmt(round(target[0] - got, 4))}（容差 {fmt(round(tol, 6))}）")
-    return [_finding(f"formula:{name}", abs(target[0] - got) <= tol, detail + (f"。{note}" if note else ""))]
+    return [_finding("formula", abs(target[0] - got) <= tol, detail + (f"。{note}" if note else ""),
+                     name=name, row=row, field=field, printed=target[2], computed=fmt(round(got, 4)),
+                     tolerance=fmt(round(tol, 6)))]
 
 
 CHECKS = {"sum": check_sum, "share_sum": check_share_sum, "share": check_share,
@@ -284,15 +310,25 @@ CHECKS = {"sum": check_sum, "share_sum": check_share_sum, "share": check_share,
 FIELD_PARAMS = ("field", "text", "count", "share", "old", "new", "rate", "numerator", "denominator", "result")
 
 
+NOTHING_TO_CHECK = {
+    "sum": "the table has no total row (declare `totals:` in the recipe, or name the row with `total:`)",
+    "share": "no row has both a count and a share, or the base row is empty",
+    "share_sum": "the share field is empty in every data row",
+}
+
+
 def run_checks(rows: list[dict], fields: list[dict], specs: list[dict], label: str) -> list[dict]:
-    """Run every declared check; a spec that does not fit raises CheckError."""
+    """Run every declared check; a spec that does not fit, or that finds nothing to check,
+    raises CheckError with the reason."""
     table = Table(rows, fields, label)
     findings: list[dict] = []
     for spec in specs:
+        if not isinstance(spec, dict) or not isinstance(spec.get("check"), str):
+            raise CheckError(f"a check must be a mapping with `check: <kind>`, got {spec!r}")
         params = dict(spec)
         kind = params.pop("check")
         if kind not in CHECKS:
-            raise CheckError(f"unknown check {kind!r}")
+            raise CheckError(f"unknown check {kind!r} (known: {', '.join(CHECKS)})")
         named = [params[k] for k in FIELD_PARAMS if k in params] + list(params.get("fields") or [])
         if kind == "parts" and "fields" not in params:
             named += [params.get("whole")] + list(params.get("parts") or [])
@@ -300,7 +336,12 @@ def run_checks(rows: list[dict], fields: list[dict], specs: list[dict], label: s
         if unknown:
             raise CheckError(f"check {kind}: unknown field(s) {', '.join(map(str, unknown))}")
         try:
-            findings.extend(CHECKS[kind](table, **params))
+            found = CHECKS[kind](table, **params)
         except TypeError as exc:
             raise CheckError(f"check {kind}: {exc}") from None
+        if not found:
+            what = spec.get("name") or ", ".join(str(n) for n in named)
+            why = NOTHING_TO_CHECK.get(kind, "no row has all the values it needs")
+            raise CheckError(f"check {kind} ({what}) cannot run: {why}")
+        findings.extend(found)
     return findings

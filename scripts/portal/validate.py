@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import acknowledged as ack
 from .errors import PortalError
 from .quality import CheckError, run_checks
 from .model.registry import load_reports
@@ -97,6 +98,26 @@ def check_metadata(desc: dict, directory: Path, reports: dict, result: Result) -
     for key in ("title", "title_en", "description"):
         if isinstance(desc.get(key), str) and MARKUP.search(desc[key]):
             result.error(f"{key} contains markup or a script: {desc[key][:60]!r}", file="datapackage.json")
+
+
+def placeholders(value, path: str = "") -> list[str]:
+    """Key paths whose text still holds a `TODO` left by `make new-report`."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in placeholders(v, f"{path}.{k}" if path else str(k))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in placeholders(v, f"{path}[{i}]")]
+    return [path] if isinstance(value, str) and "TODO" in value else []
+
+
+def check_placeholders(desc: dict, reports: dict, result: Result) -> None:
+    left = placeholders({k: v for k, v in desc.items() if k not in ("x-quality", "x-checks")})
+    if left:
+        result.error(f"placeholders left by new-report (replace TODO): {', '.join(left[:6])}"
+                     + (f" and {len(left) - 6} more" if len(left) > 6 else ""), file="datapackage.json")
+    report = (desc.get("x-source") or {}).get("report") if isinstance(desc.get("x-source"), dict) else None
+    left = placeholders(reports.get(report, {})) if isinstance(report, str) else []
+    if left:
+        result.error(f"report {report!r} still has TODO in: {', '.join(left)}", file="reports.json")
 
 
 def read_csv(directory: Path, resource: dict, result: Result) -> tuple[list[str], list[list[str]]] | None:
@@ -197,9 +218,16 @@ def check_quality(desc: dict, records: list[dict], fields: list[dict], result: R
     except (CheckError, ValueError, ArithmeticError) as exc:
         result.error(f"quality check cannot run: {exc}", file="datapackage.json")
         return
+    acks = desc.get("x-acknowledged", [])
+    if not isinstance(acks, list) or not all(isinstance(a, dict) for a in acks):
+        result.error("x-acknowledged must be a list of mappings", file="datapackage.json")
+        return
+    findings, problems = ack.apply(findings, acks)
+    for problem in problems:
+        result.error(problem["message"], file="datapackage.json", row=problem["row"], field=problem["field"])
     result.checks = len(findings)
-    result.discrepancies = sum(f["status"] == "discrepancy" for f in findings)
-    if findings != desc.get("x-quality", []):
+    result.discrepancies = sum(f["status"] == "discrepancy" and "reason" in f for f in findings)
+    if not problems and findings != desc.get("x-quality", []):
         result.error("x-quality does not match the quality checks run on the data (re-extract)",
                      file="datapackage.json")
 
@@ -211,6 +239,7 @@ def validate_package(directory: Path, reports: dict) -> Result:
         return result
     result.name = desc.get("name") or directory.name
     check_metadata(desc, directory, reports, result)
+    check_placeholders(desc, reports, result)
     resources = desc.get("resources") or []
     if not isinstance(resources, list):
         result.error("resources must be a list", file="datapackage.json")
@@ -267,7 +296,7 @@ def summary(results: list[Result]) -> str:
     bad = [e for r in results for e in r.errors]
     lines.append("-" * len(head))
     lines.append(f"{len(results)} packages, {sum(r.rows for r in results)} rows, "
-                 f"{sum(r.discrepancies for r in results)} source discrepancies recorded, {len(bad)} errors")
+                 f"{sum(r.discrepancies for r in results)} source discrepancies acknowledged, {len(bad)} errors")
     for error in bad:
         lines.append(f"ERROR {error}")
     return "\n".join(lines)

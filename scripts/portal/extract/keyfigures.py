@@ -6,9 +6,8 @@ import csv
 import re
 from pathlib import Path
 
-import yaml
-
 from ..errors import PortalError
+from .recipe import load_key_figures
 
 COLUMNS = ["id", "indicator", "indicator_simplified", "value", "unit", "period", "geography",
            "kind", "qualifier", "section", "figure", "source_line", "source_text"]
@@ -59,7 +58,12 @@ def figure_captions(lines: list[str]) -> list[dict]:
 
 
 def meta_for(recipes_dir: Path) -> dict:
-    return yaml.safe_load((recipes_dir / "key-figures.yaml").read_text(encoding="utf-8"))
+    return load_key_figures(recipes_dir / "key-figures.yaml")
+
+
+def transcribed(path: Path) -> bool:
+    """The transcription exists and has at least one figure (new-report writes the header only)."""
+    return path.exists() and len(path.read_text(encoding="utf-8").strip().splitlines()) > 1
 
 
 def read_rows(path: Path, package: str) -> list[dict]:

@@ -56,8 +56,8 @@ def clean_number(text: str, *, recipe: str, line: int, field: str) -> str:
 
 def row_lines(recipe: Recipe) -> list[int]:
     """Line numbers (1-based) holding rows, in printed order."""
-    skip = set(recipe.get("skip", []))
-    joined = {b for _, b in recipe.get("join", [])}
+    skip = set(recipe.skip)
+    joined = {b for _, b in recipe.join}
     numbers = []
     for first, last in recipe.rows:
         numbers.extend(n for n in range(first, last + 1) if n not in skip and n not in joined)
@@ -65,25 +65,25 @@ def row_lines(recipe: Recipe) -> list[int]:
 
 
 def line_cells(recipe: Recipe, lines: list[str], number: int) -> list[str] | None:
-    overrides = {int(k): v for k, v in (recipe.get("cells") or {}).items()}
+    overrides = {int(k): v for k, v in recipe.cells.items()}
     if number in overrides:
         return [str(c) for c in overrides[number]]
     text = lines[number - 1]
-    for a, b in recipe.get("join", []):
+    for a, b in recipe.join:
         if a == number:
-            text = text.rstrip() + recipe.get("join_with", "") + lines[b - 1].strip()
+            text = text.rstrip() + recipe.join_with + lines[b - 1].strip()
     if not text.strip():
         return None
-    return split_line(text, recipe.get("split", "tab"))
+    return split_line(text, recipe.split)
 
 
 def extract_rows(recipe: Recipe, lines: list[str]) -> list[dict]:
     """Rows as dicts of strings (fields in recipe order, plus row_type/parent/source_line)."""
     fields = recipe.fields
-    label = recipe.get("label_field", fields[0]["name"])
-    totals = set(recipe.get("totals", []))
-    subrow_parents = {int(k): v for k, v in (recipe.get("subrows") or {}).items()}
-    group_field = recipe.get("group_field")
+    label = recipe.label
+    totals = set(recipe.totals)
+    subrow_parents = {int(k): v for k, v in recipe.subrows.items()}
+    group_field = recipe.group_field
     group = ""
     rows, last_parent = [], ""
     for number in row_lines(recipe):
@@ -98,7 +98,7 @@ def extract_rows(recipe: Recipe, lines: list[str]) -> list[dict]:
             cells = cells[:len(value_fields)]
         if len(cells) != len(value_fields):
             raise PortalError(f"line has {len(cells)} cells, recipe expects {len(value_fields)}: {cells}",
-                              package=recipe.name, file=recipe.get("source_file", "source"), row=number)
+                              package=recipe.name, file="source line", row=number)
         row = {}
         for spec, cell in zip(value_fields, cells):
             if spec.get("type", "string") == "string":
@@ -113,7 +113,7 @@ def extract_rows(recipe: Recipe, lines: list[str]) -> list[dict]:
         printed_label = row.get(label, "")
         if number in subrow_parents:
             row_type, parent = "subrow", subrow_parents[number]
-        elif printed_label == "" and recipe.get("empty_label_is_subrow"):
+        elif printed_label == "" and recipe.empty_label_is_subrow:
             row_type, parent = "subrow", last_parent
         elif printed_label in totals:
             row_type, parent = "total", ""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from . import keyfigures
+from ..acknowledged import describe
 from ..model import writer as package
 from ..errors import PortalError
 from .rows import extract_rows, read_source
@@ -16,18 +18,19 @@ from ..model.registry import load_reports
 def table_package(recipe: Recipe, report: dict, lines: list[str]) -> dict[str, bytes]:
     rows = extract_rows(recipe, lines)
     fields = recipe.fields + package.META_FIELDS
-    first, last = recipe.get("lines", [recipe.rows[0][0], recipe.rows[-1][1]])
-    meta = dict(recipe.data)
+    meta = {"name": recipe.name, "title": recipe.title, "title_en": recipe.title_en,
+            "description": recipe.description, "keywords": recipe.keywords, "display": recipe.display}
+    if recipe.version:
+        meta["version"] = recipe.version
     meta["x-source"] = {
         "report": recipe.report, "table": recipe.table, "caption": recipe.caption,
-        "section": recipe.get("section", ""), "source_note": recipe.get("source_note", ""),
-        "footnotes": recipe.get("footnotes", []), "notes": recipe.get("notes", []),
-        "file": report["source_file"], "lines": [first, last],
+        "section": recipe.section, "source_note": recipe.source_note,
+        "footnotes": recipe.footnotes, "notes": recipe.notes,
+        "file": report["source_file"], "lines": list(recipe.lines),
     }
-    label = recipe.get("label_field", recipe.fields[0]["name"])
     try:
-        return package.render(meta, report, fields, rows, recipe.get("checks", []), label,
-                              recipe.get("primary_key"))
+        return package.render(meta, report, fields, rows, recipe.checks, recipe.label,
+                              recipe.primary_key, recipe.acknowledged)
     except CheckError as exc:
         raise PortalError(f"quality check does not fit the table: {exc}", package=recipe.name,
                           file=recipe.path.name) from None
@@ -49,7 +52,8 @@ def key_figure_package(slug: str, meta: dict, report: dict, recipes_dir: Path,
                          "lines": [numbers[0], numbers[-1]] if numbers else [],
                          "figures": keyfigures.figure_captions(lines)}}
     try:
-        return package.render(full, report, keyfigures.FIELDS, rows, meta.get("checks", []), "id", ["id"])
+        return package.render(full, report, keyfigures.FIELDS, rows, meta.get("checks", []), "id", ["id"],
+                              meta.get("acknowledged", []))
     except CheckError as exc:
         raise PortalError(f"quality check does not fit: {exc}", package=name, file="key-figures.yaml") from None
 
@@ -69,7 +73,7 @@ def build_all(sources: Path, recipes_dir: Path, packages_dir: Path) -> dict[str,
             raise PortalError("two recipes produce the same package name", package=recipe.name)
         out[recipe.name] = table_package(recipe, report, texts[report["slug"]])
     for slug, meta in keyfigures.meta_for(recipes_dir).items():
-        if (recipes_dir / f"{slug}-key-figures.csv").exists():
+        if keyfigures.transcribed(recipes_dir / f"{slug}-key-figures.csv"):
             if slug not in texts:
                 texts[slug] = read_source(sources / reports[slug]["source_file"])
             out[f"{slug}-key-figures"] = key_figure_package(slug, meta, reports[slug], recipes_dir, texts[slug])
@@ -94,3 +98,13 @@ def drift(built: dict[str, dict[str, bytes]], packages_dir: Path) -> list[str]:
     committed = {p.parent.name for p in packages_dir.glob("*/datapackage.json")}
     problems += [f"{name}: committed but no recipe produces it" for name in sorted(committed - set(built))]
     return problems
+
+
+def unacknowledged(built: dict[str, dict[str, bytes]]) -> list[str]:
+    """Discrepancies found while extracting that no recipe acknowledges (validate will refuse them)."""
+    out = []
+    for name, files in sorted(built.items()):
+        desc = json.loads(files["datapackage.json"])
+        out += [f"package {name}: {describe(q)}" for q in desc.get("x-quality", [])
+                if q.get("status") == "discrepancy" and "reason" not in q]
+    return out

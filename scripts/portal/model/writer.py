@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from .. import __version__
+from .. import acknowledged as ack
 from ..quality import run_checks
 
 LICENSE = {
@@ -26,7 +27,8 @@ META_FIELDS = [
     {"name": "source_line", "title": "源文本行号", "title_en": "Source line", "type": "integer", "unit": "行",
      "description": "该行在源文本文件中的行号（从 1 开始），用于溯源。"},
 ]
-PUBLIC_FIELD_KEYS = ("name", "title", "title_en", "type", "unit", "description", "constraints", "rounded")
+PUBLIC_FIELD_KEYS = ("name", "title", "title_en", "type", "unit", "description", "constraints", "rounded",
+                     "decimals")
 
 
 def csv_bytes(fields: list[dict], rows: list[dict]) -> bytes:
@@ -58,7 +60,8 @@ def source_entry(report: dict) -> dict:
 
 
 def descriptor(meta: dict, report: dict, fields: list[dict], data: bytes, quality: list[dict],
-               checks: list[dict], label: str, primary_key: list[str] | None) -> dict:
+               checks: list[dict], label: str, primary_key: list[str] | None,
+               acknowledged: list[dict] | None = None) -> dict:
     schema = {"fields": schema_fields(fields), "missingValues": [""]}
     if primary_key:
         schema["primaryKey"] = primary_key
@@ -76,6 +79,7 @@ def descriptor(meta: dict, report: dict, fields: list[dict], data: bytes, qualit
         "x-display": meta.get("display", {}),
         "x-row-label": label,
         "x-checks": checks,
+        "x-acknowledged": acknowledged or [],
         "x-quality": quality,
         "resources": [{
             "name": "data", "path": "data.csv", "format": "csv", "mediatype": "text/csv",
@@ -88,11 +92,13 @@ def descriptor(meta: dict, report: dict, fields: list[dict], data: bytes, qualit
 
 
 def render(meta: dict, report: dict, fields: list[dict], rows: list[dict], checks: list[dict],
-           label: str, primary_key: list[str] | None) -> dict[str, bytes]:
-    """The files of one package, as bytes, keyed by file name."""
+           label: str, primary_key: list[str] | None,
+           acknowledged: list[dict] | None = None) -> dict[str, bytes]:
+    """The files of one package, as bytes, keyed by file name. Unacknowledged discrepancies are
+    written as found (without a reason); `validate` refuses them."""
     data = csv_bytes(fields, rows)
-    quality = run_checks(rows, fields, checks, label)
-    desc = descriptor(meta, report, fields, data, quality, checks, label, primary_key)
+    quality, _ = ack.apply(run_checks(rows, fields, checks, label), acknowledged or [])
+    desc = descriptor(meta, report, fields, data, quality, checks, label, primary_key, acknowledged)
     text = json.dumps(desc, ensure_ascii=False, indent=2) + "\n"
     return {"datapackage.json": text.encode("utf-8"), "data.csv": data}
 

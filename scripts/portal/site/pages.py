@@ -261,21 +261,18 @@ def nav(portal) -> list:
 # ---------------------------------------------------------------- view helpers
 
 def quality_summary(pkg) -> dict:
-    """x-quality in plain words: passes counted per kind of check, discrepancies in full.
-
-    Check ids look like ``kind:field:row`` (e.g. ``sum:domains:合计``); the row part, when it
-    names a table row, lets the table flag that row.
-    """
+    """x-quality in plain words: passes counted per kind of check, discrepancies in full with the
+    reason their recipe acknowledges. A finding's `row` (a row label) lets the table flag that row."""
     groups, flagged, discrepancies = {}, set(), []
     for q in pkg.quality:
-        kind, _, rest = str(q.get("check", "")).partition(":")
-        field_name, _, row = rest.partition(":")
+        kind, row = str(q.get("check", "")), str(q.get("row") or "")
         g = groups.setdefault(kind, {"kind": kind, "label": LABELS["checks"].get(kind, kind), "passed": 0, "total": 0})
         g["total"] += 1
         if q.get("status") == "pass":
             g["passed"] += 1
         else:
-            discrepancies.append({"label": g["label"], "detail": q.get("detail", ""), "row": row})
+            discrepancies.append({"label": g["label"], "detail": q.get("detail", ""), "row": row,
+                                  "reason": str(q.get("reason") or "")})
             if row:
                 flagged.add(row)
     return {"groups": list(groups.values()), "discrepancies": discrepancies, "flagged": flagged}
