@@ -25,6 +25,7 @@ from scripts.portal.site.charts import fmt, shape_of
 TEMPLATES = Path(__file__).with_name("templates")
 LABELS = yaml.safe_load(Path(__file__).with_name("labels.yaml").read_text(encoding="utf-8"))
 MD_ESCAPE = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")  # what Python-Markdown (+tables) can escape
+BLOCK_START = re.compile(r"^[=~:^?%]")  # other block syntax (content tabs, fences, ...) a line may open with
 NAV_FILE = ".nav.json"
 
 
@@ -44,9 +45,11 @@ class SiteData:
 # ---------------------------------------------------------------- filters
 
 def md(value) -> str:
-    """Text safe in Markdown: HTML-escaped, Markdown punctuation backslash-escaped, one line."""
+    """Text safe in Markdown: HTML-escaped, Markdown punctuation backslash-escaped, a leading
+    block marker (`=== "tab"`, `~~~`, `???`) written as a character reference, one line."""
     text = " ".join(str("" if value is None else value).split())
-    return MD_ESCAPE.sub(r"\\\1", html.escape(text, quote=False))
+    text = MD_ESCAPE.sub(r"\\\1", html.escape(text, quote=False))
+    return BLOCK_START.sub(lambda m: f"&#{ord(m.group())};", text)
 
 
 def h(value) -> str:
