@@ -210,11 +210,11 @@ def read_data(pkg_dir: Path, res: dict, name: str, root: Path) -> bytes:
     if size == 0:
         raise PortalError("file is empty", package=name, file=rel)
     data = path.read_bytes()
-    if res.get("bytes") not in (None, len(data)):
-        raise PortalError(f"bytes is {res['bytes']} but the file has {len(data)}", package=name, file=rel)
     if res.get("hash") and res["hash"].removeprefix("sha256:") != hashlib.sha256(data).hexdigest():
         raise PortalError("hash does not match the file (edited without re-extracting?)", package=name,
                           file=rel, field="hash")
+    if res.get("bytes") not in (None, len(data)):
+        raise PortalError(f"bytes is {res['bytes']} but the file has {len(data)}", package=name, file=rel)
     return data
 
 
