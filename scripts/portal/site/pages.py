@@ -20,7 +20,7 @@ import jinja2
 import yaml
 
 from scripts.portal.site import catalog, compare
-from scripts.portal.site.charts import fmt, shape_of
+from scripts.portal.site.charts import MAX_CHART_ROWS, fmt, shape_of, too_long_to_chart
 
 TEMPLATES = Path(__file__).with_name("templates")
 LABELS = yaml.safe_load(Path(__file__).with_name("labels.yaml").read_text(encoding="utf-8"))
@@ -119,7 +119,8 @@ def env(bytecode_dir: Path | None = None) -> jinja2.Environment:
                            comment_start_string="{%#", comment_end_string="#%}")  # "{#id}" is Markdown
     e.filters.update(md=md, h=h, href=href, plain=plain, num=num, size=size, fence=fence, indent_block=indent,
                      tojson_ld=catalog.script_json)
-    e.globals.update(labels=LABELS, shape_of=shape_of, dataset_doc=dataset_doc, table_label=table_label, fmt=fmt)
+    e.globals.update(labels=LABELS, shape_of=shape_of, too_long_to_chart=too_long_to_chart,
+                     max_chart_rows=MAX_CHART_ROWS, dataset_doc=dataset_doc, table_label=table_label, fmt=fmt)
     return e
 
 
