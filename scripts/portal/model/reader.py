@@ -163,6 +163,7 @@ def load_package(pkg_dir: Path, root: Path | None = None) -> Package:
         raise PortalError(f"package name {desc['name']!r} differs from its directory {name!r}",
                           package=name, file=DESCRIPTOR, field="name")
     res = desc["resources"][0]
+    check_references(desc, name)
     data = read_data(pkg_dir, res, name, root)
     fields = [Field(name=f["name"], title=f["title"], title_en=f.get("title_en", ""),
                     type=f.get("type", "string"), unit=f.get("unit", ""), description=f.get("description", ""))
@@ -170,6 +171,21 @@ def load_package(pkg_dir: Path, root: Path | None = None) -> Package:
     raw_rows, rows = read_rows(name, data, fields, res["path"])
     return Package(name=name, path=pkg_dir, descriptor=desc, fields=fields, rows=rows,
                    raw_rows=raw_rows, csv_bytes=data)
+
+
+def check_references(desc: dict, name: str) -> None:
+    """Field names the descriptor refers to (display, row label, primary key) are fields of its table."""
+    schema = desc["resources"][0]["schema"]
+    known = {f["name"] for f in schema["fields"]}
+    display = desc.get("x-display", {})
+    key = schema.get("primaryKey", [])
+    refs = [("x-display.category", display.get("category")), ("x-row-label", desc.get("x-row-label"))]
+    refs += [(f"x-display.measures[{i}]", m) for i, m in enumerate(display.get("measures", []))]
+    refs += [(f"resources[0].schema.primaryKey", k) for k in ([key] if isinstance(key, str) else key)]
+    for where, ref in refs:
+        if ref is not None and ref not in known:
+            raise PortalError(f"names field {ref!r}, which the table schema does not have", package=name,
+                              file=DESCRIPTOR, field=where)
 
 
 def inside(path: Path, root: Path, package: str, file: str | None) -> None:
@@ -229,7 +245,7 @@ def decode(data: bytes, name: str, rel: str) -> str:
 def excerpt(cells: list) -> str:
     """A short, escaped excerpt of a line (never more of a refused file than this)."""
     text = ",".join(cells)
-    return ascii(text[:40] + ("…" if len(text) > 40 else ""))
+    return ascii(text[:40]) + ("..." if len(text) > 40 else "")
 
 
 def read_rows(name: str, data: bytes, fields: list, rel: str = "data.csv"):

@@ -119,6 +119,8 @@ def explain(error) -> str:
         return f"must be of type {error.validator_value}, got {type(value).__name__} {shown}"
     if kind == "pattern" and "\\u200b" in error.validator_value:
         return f"{shown} contains a control, line-separator, bidi-override or zero-width character"
+    if kind == "pattern" and error.validator_value.startswith("^[Hh][Tt]"):
+        return f"{shown} is not an http(s) URL (javascript:, data:, file: and relative links are refused)"
     if kind == "pattern":
         return f"{shown} does not have the allowed form {error.validator_value}"
     if kind in ("maxLength", "maxItems"):
