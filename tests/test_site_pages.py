@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import shutil
@@ -212,3 +213,29 @@ def test_build_fails_without_jieba(monkeypatch):
     monkeypatch.setitem(sys.modules, "jieba", None)  # makes "import jieba" raise ImportError
     with pytest.raises(PortalError, match="jieba"):
         build.require_jieba()
+
+
+@pytest.mark.parametrize("text", ['=== "注入的页签"', "~~~ fence", "??? note", ": definition", "!!! warning", "> quote"])
+def test_md_filter_neutralises_block_syntax_at_line_start(text):
+    import markdown
+
+    rendered = markdown.markdown(pages.md(text) + "\n\n    indented",
+                                 extensions=["pymdownx.tabbed", "pymdownx.superfences", "pymdownx.details",
+                                             "admonition", "def_list", "attr_list"])
+    first = rendered.split("\n")[0]
+    assert first.startswith("<p>") and first.endswith("</p>") and first.count("<") == 2, rendered
+    assert __import__("html").unescape(first[3:-4]) == text
+
+
+def test_line_numbers_from_data_pass_through_the_filters(portal):
+    """Validation only lets integers through (x-source.lines, figures[].line); the templates
+    escape them anyway, so a value that slipped past would be text, not markup."""
+    e = pages.env()
+    pkg = copy.copy(next(p for p in portal.packages if p.source.get("lines")))
+    payload = '<meta http-equiv="refresh" content="1;url=/x">'
+    pkg.descriptor = {**pkg.descriptor, "x-source": {**pkg.source, "lines": [payload, payload]}}
+    out = e.get_template("_macros.md.j2").module.provenance(pkg, pkg.source, lambda t: t)
+    assert "<meta" not in out and "&lt;meta http\\-equiv=" in out
+    for name in ("report.md.j2", "dataset.md.j2"):
+        source = (pages.TEMPLATES / name).read_text("utf-8")
+        assert not re.search(r"\{\{ *(f\.line|src(\.get\('lines'[^)]*\)|\['lines'\])\[[^]]*\]) *\}\}", source), name

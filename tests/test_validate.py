@@ -38,7 +38,7 @@ CASES = {
     "duplicate-key": [f"{PKG}, file data.csv, row 4, field province", "duplicate primary key"],
     "gbk-encoded": [f"{PKG}, file data.csv, row 2", "not UTF-8"],
     "missing-title": [f"{DESC}, field title", "'title' missing"],
-    "missing-unit": [f"{PKG}, file data.csv, field share", "no unit"],
+    "missing-unit": [f"{DESC}, field resources[0].schema.fields[1].unit", "'unit' missing"],
     "missing-source": [f"{DESC}, field x-source", "'x-source' missing"],
     "path-dotdot": [f"{DESC}, field resources[0].path", "leaves the package directory"],
     "path-absolute": [f"{DESC}, field resources[0].path", "is absolute"],

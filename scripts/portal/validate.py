@@ -3,8 +3,8 @@
 The package reader (model/reader.py) is the one reader: it refuses what the JSON Schemas,
 the file rules and the cell rules refuse. Frictionless then checks the table against its
 Table Schema (types, required values, enums, primary keys). This module adds only what
-neither knows: the report registry link, markup and formulas in text, units of numeric
-fields, and the quality checks, whose results must match the package's `x-quality`.
+neither knows: the report registry link, markup and formulas in text, and the quality
+checks, whose results must match the package's `x-quality`.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ class Result:
 
 
 def check_metadata(pkg, reports: dict, result: Result) -> None:
-    """The registry link, units, and no markup in the texts pages print."""
+    """The registry link, and no markup in the texts pages print."""
     try:
         reader.report_of(pkg, reports)
     except PortalError as exc:
@@ -47,10 +47,7 @@ def check_metadata(pkg, reports: dict, result: Result) -> None:
         if MARKUP.search(pkg.descriptor[key]):
             result.error(f"{key} contains markup or a script: {pkg.descriptor[key][:60]!r}", file=DESCRIPTOR,
                          field=key)
-    rel = pkg.resource["path"]
     for f in pkg.fields:
-        if f.numeric and not f.unit:
-            result.error("numeric field has no unit", file=rel, field=f.name)
         for text in (f.title, f.title_en, f.unit, f.description):
             if MARKUP.search(text):
                 result.error(f"field metadata contains markup or a script: {text[:60]!r}", file=DESCRIPTOR,

@@ -8,10 +8,10 @@ from pathlib import Path
 import yaml
 
 from ..errors import PortalError
+from ..model.schema import check
 
 REQUIRED = ("name", "report", "table", "caption", "title", "title_en", "description",
             "fields", "rows", "keywords")
-TYPES = {"string", "integer", "number"}
 
 
 @dataclass
@@ -39,17 +39,15 @@ def load_recipe(path: Path) -> Recipe:
     missing = [key for key in REQUIRED if key not in data]
     if missing:
         raise PortalError(f"recipe lacks {', '.join(missing)}", package=data.get("name"), file=str(path))
-    for spec in data["fields"]:
-        for key in ("name", "title", "title_en", "unit", "description"):
-            if key in spec and not isinstance(spec[key], str):
-                raise PortalError(f"{key} must be text, got {spec[key]!r} (quote it in YAML)",
-                                  package=data["name"], file=str(path), field=spec.get("name"))
-        if spec.get("type", "string") not in TYPES:
-            raise PortalError(f"unknown type {spec.get('type')!r}", package=data["name"],
-                              file=str(path), field=spec.get("name"))
-        if spec.get("type") in ("integer", "number") and not spec.get("unit"):
-            raise PortalError("numeric field needs a unit", package=data["name"],
-                              file=str(path), field=spec.get("name"))
+    if not isinstance(data["fields"], list):
+        raise PortalError("fields must be a list", package=data["name"], file=str(path), field="fields")
+    for i, spec in enumerate(data["fields"]):
+        try:  # the same field rules as a published package (model/schemas/common.schema.json#field)
+            check(spec, "common#field", package=data["name"], file=str(path))
+        except PortalError as exc:
+            name = spec.get("name") if isinstance(spec, dict) else None
+            raise PortalError(f"{exc.message} (in fields[{i}]{'.' + exc.field if exc.field != '(top level)' else ''})",
+                              package=data["name"], file=str(path), field=str(name or i)) from None
     return Recipe(path, data)
 
 

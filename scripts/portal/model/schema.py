@@ -85,13 +85,16 @@ def inline(node, doc: dict, docs: dict):
 
 @functools.cache
 def validator(name: str):
-    """The Draft 2020-12 validator of model/schemas/<name>.schema.json, references inlined."""
+    """The Draft 2020-12 validator of model/schemas/<name>.schema.json, references inlined;
+    `common#<def>` names one definition of common.schema.json (e.g. `common#field`)."""
     import jsonschema
 
     docs = _docs()
-    doc = docs[f"{name}.schema.json"]
+    file, _, definition = name.partition("#")
+    doc = docs[f"{file}.schema.json"]
     jsonschema.Draft202012Validator.check_schema(doc)
-    return jsonschema.Draft202012Validator(inline(doc, doc, docs))
+    target = doc["$defs"][definition] if definition else doc
+    return jsonschema.Draft202012Validator(inline(target, doc, docs))
 
 
 @functools.cache
