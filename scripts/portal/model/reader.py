@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from scripts.portal.errors import PortalError
-from scripts.portal.model.registry import REPORT_KEYS, Report, report_objects
+from scripts.portal.model.registry import REPORT_KEYS, Report, report_objects  # noqa: F401 (public API)
 from scripts.portal.model.schema import check, read_json, safe_text
 
 BOOKKEEPING = ("row_type", "parent", "source_line")
