@@ -239,3 +239,22 @@ def test_line_numbers_from_data_pass_through_the_filters(portal):
     for name in ("report.md.j2", "dataset.md.j2"):
         source = (pages.TEMPLATES / name).read_text("utf-8")
         assert not re.search(r"\{\{ *(f\.line|src(\.get\('lines'[^)]*\)|\['lines'\])\[[^]]*\]) *\}\}", source), name
+
+
+def test_report_url_link_text_cannot_open_a_markdown_link(portal):
+    """An http(s) URL may contain [x](javascript:y): as link text inside <a> in a Markdown table
+    it must stay text (found by the browser security test with hostile report URLs)."""
+    import dataclasses
+
+    import markdown
+
+    url = "http://evil.example/[x](javascript:__pwn)?q=@__pwn&x=1"
+    pkg = copy.copy(portal.packages[0])
+    pkg.report = dataclasses.replace(pkg.report, url=url)
+    out = pages.env().get_template("_macros.md.j2").module.provenance(pkg, pkg.source, lambda t: t)
+    html = markdown.markdown(str(out), extensions=["tables", "attr_list", "md_in_html"])
+    found = Elements()
+    found.feed(html)
+    links = [v for k, v in found.attrs if k == "href"]
+    assert url in links  # the link goes to the URL as given (entities decoded)
+    assert not [v for v in links if v.startswith("javascript")], links

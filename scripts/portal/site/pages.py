@@ -25,6 +25,7 @@ from scripts.portal.site.charts import MAX_CHART_ROWS, fmt, shape_of, too_long_t
 TEMPLATES = Path(__file__).with_name("templates")
 LABELS = yaml.safe_load(Path(__file__).with_name("labels.yaml").read_text(encoding="utf-8"))
 MD_ESCAPE = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")  # what Python-Markdown (+tables) can escape
+MD_IN_ATTRIBUTE = re.compile(r"[\\`*_{}\[\]()!|~^<>]")  # Markdown syntax characters (after html.escape)
 BLOCK_START = re.compile(r"^[=~:^?%]")  # other block syntax (content tabs, fences, ...) a line may open with
 NAV_FILE = ".nav.json"
 
@@ -58,10 +59,14 @@ def h(value) -> str:
 
 
 def href(value) -> str:
-    """A link target from data: an http(s) URL, escaped; anything else (javascript:, data:,
-    relative paths) gives "" so that the template shows it as text instead of a link."""
+    """A link target from data: an http(s) URL, escaped for the attribute and, since the tag may
+    sit in a Markdown line (a table cell), with Markdown punctuation as character references
+    (Python-Markdown links `[x](javascript:y)` even inside an attribute); anything else
+    (javascript:, data:, relative paths) gives "" so that the template shows it as text."""
     text = " ".join(str("" if value is None else value).split())
-    return h(text) if re.match(r"https?://[^\s/]", text, re.I) else ""
+    if not re.match(r"https?://[^\s/]", text, re.I):
+        return ""
+    return MD_IN_ATTRIBUTE.sub(lambda m: f"&#{ord(m.group())};", h(text))
 
 
 def plain(value) -> str:
