@@ -55,4 +55,4 @@ audit: site  ## Lighthouse (mobile) on three pages of the built site
 	bash scripts/tools/audit.sh
 
 clean:  ## remove built outputs (not the packages)
-	rm -rf site site.new site.old .cache test-artifacts
+	rm -rf site site.new site.old .site.lock .cache test-artifacts

@@ -7,8 +7,10 @@ footnotes, quality details, licence titles; field titles, units and descriptions
 non-empty text cell of every CSV (category labels included, so they reach charts and
 tooltips). Hashes are recomputed, so the site generator loads them.
 
-Validation (scripts/portal/validate.py) refuses such packages; the tests give them to the
-generator directly, to show that escaping and the Content-Security-Policy hold on their own.
+Validation (scripts/portal/validate.py) refuses such packages (markup, formulas); the tests give
+them to the generator directly, to show that escaping and the Content-Security-Policy hold on
+their own. The texts stay within what the package reader's JSON Schemas allow (lengths, http(s)
+URLs, no control characters), since the reader refuses anything else even for the generator.
 Every payload calls ``__pwn(...)`` (or creates an element of class ``pwn``) when it runs.
 """
 
@@ -39,9 +41,20 @@ PAYLOADS = (
     "<details class=pwn open ontoggle=__pwn('toggle')>",
 )
 ALL = " ".join(PAYLOADS)
-REPORT_URLS = ("javascript:__pwn('report-url')", "data:text/html,<script>__pwn('data-url')</script>",
-               " JaVaScRiPt:__pwn('report-url-2')")
+# URLs must be http(s) (the registry schema refuses javascript:/data:, see tests/fixtures/broken);
+# these valid ones carry characters that would break out of an unescaped attribute or JSON string.
+REPORT_URLS = ("https://evil.example/x?a=1&b=%22%3E%3Cscript%3E__pwn(1)%3C/script%3E",
+               "http://evil.example/[x](javascript:__pwn)?q=@__pwn&x=1",
+               "HTTPS://evil.example:8443/#__pwn(report-url)")
 KEEP = {"id", "kind", "row_type", "parent", "source_line"}  # bookkeeping and enumerations
+
+
+def two(text: str) -> str:
+    """Two payloads, for titles (whose length is bounded: all payloads would not fit)."""
+    if text in ("", None):
+        return text
+    first = zlib.crc32(text.encode("utf-8")) % len(PAYLOADS)
+    return f"{text} {PAYLOADS[first]} {PAYLOADS[(first + 5) % len(PAYLOADS)]}"
 
 
 def tag(text: str) -> str:
@@ -58,7 +71,7 @@ def make(target: Path) -> Path:
     shutil.copytree(FIXTURE_PACKAGES, target)
     reports = json.loads((target / "reports.json").read_text("utf-8"))
     for i, r in enumerate(reports):
-        r["title"] = f"{r['title']} {ALL}"
+        r["title"] = two(r["title"])
         r["title_en"] = tag(r["title_en"])
         r["publisher"] = tag(r["publisher"])
         if i < len(REPORT_URLS):
@@ -71,7 +84,7 @@ def make(target: Path) -> Path:
 
 def rewrite(desc_path: Path) -> None:
     desc = json.loads(desc_path.read_text("utf-8"))
-    desc["title"] = f"{desc['title']} {ALL}"
+    desc["title"] = two(desc["title"])
     desc["title_en"] = tag(desc.get("title_en", ""))
     desc["description"] = f"{desc.get('description', '')} {ALL}"
     desc["keywords"] = [tag(k) for k in desc.get("keywords", [])] + [PAYLOADS[0]]
@@ -81,6 +94,7 @@ def rewrite(desc_path: Path) -> None:
     for key in ("caption", "section", "source_note"):
         src[key] = tag(src.get(key) or "x")
     src["footnotes"] = [tag(n) for n in src.get("footnotes", [])] + [ALL]
+    src["notes"] = [tag(n) for n in src.get("notes", [])] + ['=== "注" 内容页签 ~~~ fence']
     if src.get("table") != "key-figures":
         src["table"] = tag(src["table"])
     quality = desc.get("x-quality", [])

@@ -33,3 +33,15 @@ def test_cli_subcommands_are_documented():
     sub = next(a for a in cli.parser()._actions if a.dest == "command")
     for name in sub.choices:
         assert name in readme, name
+
+
+def test_file_system_error_is_a_plain_message(monkeypatch, capsys):
+    from scripts.portal import cli
+
+    def refuse(args):
+        raise PermissionError(13, "Permission denied", "/read-only/site")
+
+    monkeypatch.setattr(cli, "cmd_validate", refuse)
+    assert cli.main(["validate"]) == 1
+    err = capsys.readouterr().err
+    assert err == "ERROR /read-only/site: Permission denied\n"

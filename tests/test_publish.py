@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
+import tempfile
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urldefrag, urlparse
@@ -134,3 +137,142 @@ def test_key_figures_link_to_the_report_figure_they_belong_to(two_builds):
     assert 'id="fig-11"' in report and "图 11 2017-2020 年辽宁省网民规模及互联网普及率情况" in report
     parts = "".join(p.read_text("utf-8") for p in (site / "datasets" / "liaoning-internet-2020-key-figures").rglob("*.html"))
     assert "reports/liaoning-internet-2020/#fig-11" in parts
+
+
+# ------------------------------------------------------------------ untrusted input, the build itself (issue 11)
+
+BROKEN = Path(__file__).parent / "fixtures" / "broken"
+
+
+@pytest.fixture(scope="module")
+def accepted_site(tmp_path_factory):
+    """The packages validation accepts although they look hostile (tests/fixtures/make_broken.py)."""
+    site = tmp_path_factory.mktemp("accepted") / "site"
+    start = time.perf_counter()
+    assert build(site, BROKEN / "ok-accepted-untrusted") == 0
+    assert time.perf_counter() - start < 600
+    return site
+
+
+def page(site: Path, name: str) -> str:
+    return (site / "datasets" / name / "index.html").read_text("utf-8")
+
+
+def test_block_syntax_in_text_is_published_as_text(accepted_site):
+    html = page(accepted_site, "demo-tabs")
+    plain = page(accepted_site, "demo-bom")
+    assert html.count("tabbed-set") == plain.count("tabbed-set")  # only the citation tabs (and their script)
+    assert "<details" not in html and "注入的页签</label>" not in html  # no content tab, no collapsible block
+    # shown as text: the leading marker is a character reference (&#61; is "=")
+    assert '<p>&#61;== "注入的页签" 页签内容 ~~~ 围栏</p>' in html
+    assert '&#61;== "脚注页签"' in html and "&#126;~~ 代码围栏" in html and "&#63;?? 折叠块" in html
+    assert "家庭 👨\u200d👩\u200d👧" in html  # zero-width joiners where emoji need them are kept
+
+
+def test_long_table_is_not_charted_and_the_page_says_so(accepted_site):
+    html = page(accepted_site, "demo-long")
+    assert "本表有 300 行数据，超过图表的上限（200 行），因此不绘制图表" in html
+    assert not list((accepted_site / "assets" / "charts").glob("demo-long-*"))
+    assert list((accepted_site / "assets" / "charts").glob("demo-decimals-*"))
+
+
+def test_bom_package_is_published_with_its_bytes(accepted_site):
+    csv = next((accepted_site / "downloads").rglob("demo-bom.csv"), None) or next(
+        p for p in (accepted_site / "downloads").rglob("*.csv") if "demo-bom" in str(p))
+    assert csv.read_bytes() == (BROKEN / "ok-accepted-untrusted" / "demo-bom" / "data.csv").read_bytes()
+    assert "北京" in page(accepted_site, "demo-bom")
+
+
+def test_xlsx_keeps_printed_decimals(accepted_site):
+    import io
+
+    import openpyxl
+
+    xlsx = next(p for p in (accepted_site / "downloads").rglob("*.xlsx") if "demo-decimals" in p.name)
+    ws = openpyxl.load_workbook(io.BytesIO(xlsx.read_bytes()))["data"]
+    shown = {ws.cell(row=r, column=2).value: ws.cell(row=r, column=2).number_format for r in (2, 3, 4)}
+    assert shown == {83.0: "0.0", -46.0: "0.0", 37.0: "0.0"}
+    assert ws.cell(row=2, column=5).number_format == "0"  # integers: no decimals
+
+
+def test_broken_link_fails_the_strict_build(tmp_path, monkeypatch, capsys):
+    docs = tmp_path / "docs"
+    shutil.copytree(paths.DOCS, docs)
+    (docs / "about.md").write_text((docs / "about.md").read_text("utf-8") + "\n[坏链接](no-such-page.md)\n", "utf-8")
+    monkeypatch.setattr(paths, "DOCS", docs)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("old", "utf-8")
+    assert build(site, BROKEN / "ok-good") == 1
+    err = capsys.readouterr().err
+    assert "mkdocs build --strict failed" in err and "no-such-page.md" in err and "Traceback" not in err
+    assert (site / "index.html").read_text("utf-8") == "old"
+
+
+def test_second_build_at_once_refuses_with_a_clear_message(tmp_path, capsys):
+    import fcntl
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("old", "utf-8")
+    with open(tmp_path / ".site.lock", "a+") as held:  # what a running build holds
+        fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert build(site, BROKEN / "ok-good") == 1
+    assert "another build is writing" in capsys.readouterr().err
+    assert (site / "index.html").read_text("utf-8") == "old" and not (tmp_path / "site.new").exists()
+
+
+def test_leftovers_of_a_killed_build_are_removed_at_the_next_start(tmp_path, capsys):
+    from scripts.portal import publish
+
+    dead = 4_194_000  # above the default pid_max, so never a live process
+    site = tmp_path / "site"
+    leftovers = [tmp_path / "site.new", tmp_path / "site.old"]
+    for d in leftovers:
+        (d / "assets").mkdir(parents=True)
+    config = paths.ROOT / f".mkdocs-build-{dead}-docs.yml"
+    config.write_text("INHERIT: mkdocs.yml\n", "utf-8")
+    docs = Path(tempfile.gettempdir()) / f"{publish.TMP_PREFIX}{dead}-x"
+    docs.mkdir(exist_ok=True)
+    live = Path(tempfile.gettempdir()) / f"{publish.TMP_PREFIX}{os.getpid()}-live"  # a running build's: kept
+    live.mkdir(exist_ok=True)
+    try:
+        assert build(site, BROKEN / "wrong-type") == 1  # cleaning happens before validation
+        assert not any(p.exists() for p in leftovers + [config, docs])
+        assert live.exists()
+        assert "left by an interrupted build" in capsys.readouterr().out
+        assert not list(paths.ROOT.glob(".mkdocs-build-*.yml"))
+    finally:
+        config.unlink(missing_ok=True)
+        shutil.rmtree(docs, ignore_errors=True)
+        shutil.rmtree(live, ignore_errors=True)
+
+
+def test_unwritable_output_gives_a_plain_message(tmp_path, capsys):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the output folder's parent should be", "utf-8")
+    assert build(blocker / "site", BROKEN / "ok-good") == 1
+    err = capsys.readouterr().err
+    assert err.startswith("ERROR ") and "cannot write beside" in err and "Traceback" not in err
+
+
+def test_failed_swap_keeps_the_previous_site(tmp_path, monkeypatch):
+    from scripts.portal import publish
+    from scripts.portal.errors import PortalError
+
+    site, new = tmp_path / "site", tmp_path / "site.new"
+    site.mkdir()
+    new.mkdir()
+    (site / "index.html").write_text("old", "utf-8")
+    real_rename = Path.rename
+
+    def rename(self, target):
+        if self == new:
+            raise PermissionError(13, "Permission denied")
+        return real_rename(self, target)
+
+    monkeypatch.setattr(Path, "rename", rename)
+    with pytest.raises(PortalError) as err:
+        publish.swap(new, site)
+    assert "Permission denied" in str(err.value) and "previous site is left as it was" in str(err.value)
+    assert (site / "index.html").read_text("utf-8") == "old"

@@ -9,6 +9,8 @@ import zipfile
 import openpyxl
 import pytest
 
+from scripts.portal.errors import PortalError
+
 from scripts.portal.site import downloads
 from scripts.portal.model.reader import load_portal
 from tests.site_build import FIXTURE_PACKAGES
@@ -65,7 +67,6 @@ FORMULAS = [
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(1+1)*cmd|' /C calc'!A0",
     "=1+1",
-    "\t=1+1",
 ]
 
 
@@ -95,7 +96,15 @@ def formula_package(tmp_path, text):
     return load_portal(packages).packages[0]
 
 
-@pytest.mark.parametrize("text", FORMULAS, ids=["hyperlink", "plus", "minus", "at", "equals", "tab"])
+def test_tab_or_cr_before_a_formula_is_refused_by_the_reader(tmp_path):
+    """Control characters (tab, CR) are refused in titles and cells, so they never reach a download."""
+    with pytest.raises(PortalError) as err:
+        formula_package(tmp_path, "\t=1+1")
+    assert err.value.package == "liaoning-internet-2020-table-1-app-users"
+    assert err.value.field == "title" and "control" in err.value.message
+
+
+@pytest.mark.parametrize("text", FORMULAS, ids=["hyperlink", "plus", "minus", "at", "equals"])
 def test_formula_text_is_inert_in_xlsx_and_exact_in_csv(tmp_path, text):
     pkg = formula_package(tmp_path, text)
     files = written(tmp_path / "docs", pkg)

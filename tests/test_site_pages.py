@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 import shutil
@@ -156,6 +157,7 @@ def test_bad_cell_names_row_and_field(tmp_path):
     (pkg_dir / "data.csv").write_bytes(csv)
     desc = json.loads((pkg_dir / "datapackage.json").read_text("utf-8"))
     desc["resources"][0].pop("hash")
+    desc["resources"][0].pop("bytes")
     (pkg_dir / "datapackage.json").write_text(json.dumps(desc, ensure_ascii=False), "utf-8")
     with pytest.raises(PortalError) as err:
         load_portal(packages)
@@ -211,3 +213,48 @@ def test_build_fails_without_jieba(monkeypatch):
     monkeypatch.setitem(sys.modules, "jieba", None)  # makes "import jieba" raise ImportError
     with pytest.raises(PortalError, match="jieba"):
         options.require_jieba()
+
+
+@pytest.mark.parametrize("text", ['=== "注入的页签"', "~~~ fence", "??? note", ": definition", "!!! warning", "> quote"])
+def test_md_filter_neutralises_block_syntax_at_line_start(text):
+    import markdown
+
+    rendered = markdown.markdown(pages.md(text) + "\n\n    indented",
+                                 extensions=["pymdownx.tabbed", "pymdownx.superfences", "pymdownx.details",
+                                             "admonition", "def_list", "attr_list"])
+    first = rendered.split("\n")[0]
+    assert first.startswith("<p>") and first.endswith("</p>") and first.count("<") == 2, rendered
+    assert __import__("html").unescape(first[3:-4]) == text
+
+
+def test_line_numbers_from_data_pass_through_the_filters(portal):
+    """Validation only lets integers through (x-source.lines, figures[].line); the templates
+    escape them anyway, so a value that slipped past would be text, not markup."""
+    e = pages.env()
+    pkg = copy.copy(next(p for p in portal.packages if p.source.get("lines")))
+    payload = '<meta http-equiv="refresh" content="1;url=/x">'
+    pkg.descriptor = {**pkg.descriptor, "x-source": {**pkg.source, "lines": [payload, payload]}}
+    out = e.get_template("_macros.md.j2").module.provenance(pkg, pkg.source, lambda t: t)
+    assert "<meta" not in out and "&lt;meta http\\-equiv=" in out
+    for name in ("report.md.j2", "dataset.md.j2"):
+        source = (pages.TEMPLATES / name).read_text("utf-8")
+        assert not re.search(r"\{\{ *(f\.line|src(\.get\('lines'[^)]*\)|\['lines'\])\[[^]]*\]) *\}\}", source), name
+
+
+def test_report_url_link_text_cannot_open_a_markdown_link(portal):
+    """An http(s) URL may contain [x](javascript:y): as link text inside <a> in a Markdown table
+    it must stay text (found by the browser security test with hostile report URLs)."""
+    import dataclasses
+
+    import markdown
+
+    url = "http://evil.example/[x](javascript:__pwn)?q=@__pwn&x=1"
+    pkg = copy.copy(portal.packages[0])
+    pkg.report = dataclasses.replace(pkg.report, url=url)
+    out = pages.env().get_template("_macros.md.j2").module.provenance(pkg, pkg.source, lambda t: t)
+    html = markdown.markdown(str(out), extensions=["tables", "attr_list", "md_in_html"])
+    found = Elements()
+    found.feed(html)
+    links = [v for k, v in found.attrs if k == "href"]
+    assert url in links  # the link goes to the URL as given (entities decoded)
+    assert not [v for v in links if v.startswith("javascript")], links

@@ -115,3 +115,6 @@ def main(argv: list[str] | None = None) -> int:
     except PortalError as exc:
         print(f"ERROR {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a read-only or vanished file or folder: a plain message, not a traceback
+        print(f"ERROR {exc.filename or 'file system'}: {exc.strerror or exc}", file=sys.stderr)
+        return 1

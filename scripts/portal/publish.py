@@ -1,22 +1,29 @@
 """Stage 4: validate, generate, run mkdocs into a temporary directory, then swap it into site/.
 
-site/ is replaced only when every step succeeded, so a broken package never
-leaves a half-built portal behind.
+site/ is replaced only when every step succeeded, so a broken package never leaves a
+half-built portal behind. One build at a time per output folder (a lock beside it); what a
+killed build left (site.new, site.old, its temporary docs and mkdocs config) is removed at
+the next start. mkdocs runs with --strict and without --quiet, so every warning fails it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
-import tempfile
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 from . import paths, settings
 from .errors import PortalError
+
+TMP_PREFIX = "portal-docs-"
 
 
 def work_docs(target: Path) -> None:
@@ -25,38 +32,112 @@ def work_docs(target: Path) -> None:
     shutil.copytree(paths.DOCS, target, ignore=lambda d, names: [n for n in names if Path(d) / n in skip])
 
 
+def mkdocs_config(docs: Path) -> Path:
+    """A config beside `docs` (never in the repository) inheriting mkdocs.yml, with the
+    paths mkdocs.yml gives relative to itself made absolute."""
+    config = docs.parent / "mkdocs-build.yml"
+    settings = {"INHERIT": str(paths.ROOT / "mkdocs.yml"), "docs_dir": str(docs),
+                "theme": {"custom_dir": str(paths.ROOT / "overrides")},
+                "hooks": [str(paths.ROOT / "scripts" / "portal" / "site" / "mkdocs_hooks.py")]}
+    config.write_text("".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in settings.items()), "utf-8")
+    return config
+
+
 def mkdocs_build(docs: Path, target: Path) -> None:
-    """mkdocs build --strict of `docs` with the project's mkdocs.yml (via INHERIT)."""
-    config = paths.ROOT / f".mkdocs-build-{os.getpid()}-{docs.parent.name}.yml"
-    config.write_text(f"INHERIT: mkdocs.yml\ndocs_dir: {json.dumps(str(docs))}\n", "utf-8")
-    try:
-        _run_mkdocs(config, target)
-    finally:
-        config.unlink(missing_ok=True)
-
-
-def _run_mkdocs(config: Path, target: Path) -> None:
+    """mkdocs build --strict of `docs` with the project's mkdocs.yml; any warning fails it."""
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet",
-                           "-f", str(config), "-d", str(target)], env=env,
-                          capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise PortalError("mkdocs build --strict failed:\n" + (proc.stderr or proc.stdout).strip()[-4000:])
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(mkdocs_config(docs)),
+                           "-d", str(target)], env=env, cwd=paths.ROOT, capture_output=True, text=True)
+    output = (proc.stderr or "") + (proc.stdout or "")
+    problems = [line for line in output.splitlines() if re.match(r"\s*(WARNING|ERROR)\b", line)]
+    if proc.returncode != 0 or problems:
+        shown = "\n".join(problems) or output.strip()[-4000:]
+        raise PortalError("mkdocs build --strict failed:\n" + shown[-4000:])
 
 
 def swap(new: Path, site: Path) -> None:
-    """Replace site/ by new/ with two renames (the old tree is removed afterwards)."""
+    """Replace site/ by new/ with two renames (the old tree is removed afterwards); if the
+    second rename fails, the old site is put back."""
     old = site.with_name(site.name + ".old")
-    if old.exists():
-        shutil.rmtree(old)
-    if site.exists():
-        site.rename(old)
-    new.rename(site)
-    if old.exists():
-        shutil.rmtree(old)
+    try:
+        if old.exists():
+            shutil.rmtree(old)
+        if site.exists():
+            site.rename(old)
+        try:
+            new.rename(site)
+        except OSError:
+            if old.exists() and not site.exists():
+                old.rename(site)
+            raise
+    except OSError as exc:
+        raise PortalError(f"cannot replace {site}: {exc.strerror or exc}; the previous site is left as it was",
+                          file=str(site)) from None
+    shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def build_lock(site: Path):
+    """Hold `.<site>.lock` beside the output folder; a second build refuses instead of interleaving."""
+    try:
+        site.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(site.with_name(f".{site.name}.lock"), "a+")
+    except OSError as exc:
+        raise PortalError(f"cannot write beside {site}: {exc.strerror or exc}; site/ left unchanged",
+                          file=str(site.parent)) from None
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise PortalError(f"another build is writing {site} right now: wait for it to finish, then run "
+                              "`make site` again") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clean_stale(site: Path) -> list[Path]:
+    """Remove what a killed build left: site.new, site.old, mkdocs configs in the repository
+    root (older versions wrote them there) and temporary docs of build processes that are gone."""
+    stale = [site.with_name(site.name + ".new"), site.with_name(site.name + ".old")]
+    stale += [p for p in paths.ROOT.glob(".mkdocs-build-*.yml")
+              if not alive(int((re.match(r"\.mkdocs-build-(\d+)", p.name) or [0, 0])[1]))]
+    for tmp in Path(tempfile.gettempdir()).glob(f"{TMP_PREFIX}*"):
+        m = re.match(rf"{TMP_PREFIX}(\d+)-", tmp.name)
+        if m and not alive(int(m.group(1))):
+            stale.append(tmp)
+    removed = []
+    for path in stale:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.exists() or path.is_symlink():
+            path.unlink(missing_ok=True)
+        else:
+            continue
+        removed.append(path)
+    return removed
 
 
 def publish(args) -> int:
+    site = Path(args.site).resolve()
+    with build_lock(site):
+        for path in clean_stale(site):
+            print(f"removed {path} (left by an interrupted build)")
+        return _publish(args, site)
+
+
+def _publish(args, site: Path) -> int:
     from .validate import summary, validate_all
 
     start = time.perf_counter()
@@ -67,17 +148,13 @@ def publish(args) -> int:
     print(f"validated {len(results)} packages ({time.perf_counter() - start:.1f} s)")
     from .site import build
 
-    site = Path(args.site).resolve()
-    site.parent.mkdir(parents=True, exist_ok=True)
     new = site.with_name(site.name + ".new")
-    with tempfile.TemporaryDirectory(prefix="portal-docs-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-") as tmp:
         docs = Path(tmp) / "docs"
         work_docs(docs)
         args.docs = docs
         if build.run(args):
             raise PortalError("page generation failed: site/ left unchanged")
-        if new.exists():
-            shutil.rmtree(new)
         t = time.perf_counter()
         try:
             mkdocs_build(docs, new)

@@ -1,33 +1,28 @@
 """Stage 2: validate every data package in one process.
 
-Frictionless checks the table against its schema (types, ragged rows, primary
-keys); we add what Frictionless does not know: required metadata, safe resource
-paths, size limit, encoding, hashes, hostile text, and the quality checks,
-whose results must match the package's `x-quality`.
+The package reader (model/reader.py) is the one reader: it refuses what the JSON Schemas,
+the file rules and the cell rules refuse. Frictionless then checks the table against its
+Table Schema (types, required values, enums, primary keys). This module adds only what
+neither knows: the report registry link, markup and formulas in text, and the quality
+checks, whose results must match the package's `x-quality`.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import acknowledged as ack
 from .errors import PortalError
+from .model import reader
+from .model.registry import REPORT_KEYS, report_objects
 from .quality import CheckError, run_checks
-from .model.registry import load_reports
 
-MAX_BYTES = 5 * 1024 * 1024
-REQUIRED = ("name", "title", "title_en", "description", "version", "licenses", "sources",
-            "keywords", "x-source", "resources")
-NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 MARKUP = re.compile(r"<\s*[a-zA-Z/!]|javascript\s*:|\bon[a-z]+\s*=", re.IGNORECASE)
 FORMULA = re.compile(r"^[=+\-@\t\r]")
 NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")
+DESCRIPTOR = reader.DESCRIPTOR
 
 
 @dataclass
@@ -43,61 +38,35 @@ class Result:
         self.errors.append(PortalError(message, package=self.name, **where))
 
 
-def safe_path(path) -> str | None:
-    """Why a resource path is refused, or None if it is a plain relative file name."""
-    if not isinstance(path, str) or not path:
-        return "resource path must be a non-empty string"
-    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", path) or path.startswith("//"):
-        return f"resource path {path!r} is a URL: the build never fetches anything"
-    if path.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:", path):
-        return f"resource path {path!r} is absolute"
-    if ".." in Path(path).parts or ".." in path.split("\\"):
-        return f"resource path {path!r} leaves the package directory"
-    return None
-
-
-def load_descriptor(directory: Path, result: Result) -> dict | None:
-    path = directory / "datapackage.json"
-    if not path.exists():
-        result.error("datapackage.json missing", file="datapackage.json")
-        return None
+def check_metadata(pkg, reports: dict, result: Result) -> None:
+    """The registry link, and no markup in the texts pages print."""
     try:
-        desc = json.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        result.error("datapackage.json is not UTF-8", file="datapackage.json")
-        return None
-    except json.JSONDecodeError as exc:
-        result.error(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                     file="datapackage.json")
-        return None
-    if not isinstance(desc, dict):
-        result.error("descriptor must be a JSON object", file="datapackage.json")
-        return None
-    return desc
-
-
-def check_metadata(desc: dict, directory: Path, reports: dict, result: Result) -> None:
-    for key in REQUIRED:
-        if not desc.get(key):
-            result.error(f"required property {key!r} missing or empty", file="datapackage.json")
-    name = desc.get("name", "")
-    if name and (not isinstance(name, str) or not NAME.match(name)):
-        result.error(f"package name {name!r} must be lowercase ASCII, digits and hyphens",
-                     file="datapackage.json")
-    elif name and name != directory.name:
-        result.error(f"package name {name!r} differs from its directory {directory.name!r}",
-                     file="datapackage.json")
-    source = desc.get("x-source") or {}
-    report = source.get("report") if isinstance(source, dict) else None
-    if report not in reports:
-        result.error(f"x-source.report {report!r} is not in reports.json", file="datapackage.json")
-    elif name and not name.startswith(report):
-        result.error(f"package name must start with its report slug {report!r}", file="datapackage.json")
-    if isinstance(source, dict) and not source.get("table"):
-        result.error("x-source.table missing", file="datapackage.json")
+        reader.report_of(pkg, reports)
+    except PortalError as exc:
+        result.errors.append(exc)
     for key in ("title", "title_en", "description"):
-        if isinstance(desc.get(key), str) and MARKUP.search(desc[key]):
-            result.error(f"{key} contains markup or a script: {desc[key][:60]!r}", file="datapackage.json")
+        if MARKUP.search(pkg.descriptor[key]):
+            result.error(f"{key} contains markup or a script: {pkg.descriptor[key][:60]!r}", file=DESCRIPTOR,
+                         field=key)
+    for f in pkg.fields:
+        for text in (f.title, f.title_en, f.unit, f.description):
+            if MARKUP.search(text):
+                result.error(f"field metadata contains markup or a script: {text[:60]!r}", file=DESCRIPTOR,
+                             field=f.name)
+
+
+def check_cells(pkg, result: Result) -> None:
+    """No markup or spreadsheet formula in text cells (types, enums, keys: Frictionless)."""
+    rel = pkg.resource["path"]
+    text_fields = [f.name for f in pkg.fields if not f.numeric]
+    for number, raw in enumerate(pkg.raw_rows, start=2):
+        for name in text_fields:
+            cell = raw[name]
+            if MARKUP.search(cell):
+                result.error(f"text contains markup or a script: {cell[:60]!r}", file=rel, row=number, field=name)
+            elif FORMULA.match(cell) and not NUMERIC.match(cell):
+                result.error(f"text starts like a spreadsheet formula: {cell[:60]!r}", file=rel, row=number,
+                             field=name)
 
 
 def placeholders(value, path: str = "") -> list[str]:
@@ -113,148 +82,46 @@ def check_placeholders(desc: dict, reports: dict, result: Result) -> None:
     left = placeholders({k: v for k, v in desc.items() if k not in ("x-quality", "x-checks")})
     if left:
         result.error(f"placeholders left by new-report (replace TODO): {', '.join(left[:6])}"
-                     + (f" and {len(left) - 6} more" if len(left) > 6 else ""), file="datapackage.json")
-    report = (desc.get("x-source") or {}).get("report") if isinstance(desc.get("x-source"), dict) else None
-    left = placeholders(reports.get(report, {})) if isinstance(report, str) else []
+                     + (f" and {len(left) - 6} more" if len(left) > 6 else ""), file=DESCRIPTOR)
+    report = reports.get((desc.get("x-source") or {}).get("report"))
+    left = placeholders({k: getattr(report, k) for k in REPORT_KEYS}) if report else []
     if left:
-        result.error(f"report {report!r} still has TODO in: {', '.join(left)}", file="reports.json")
-
-
-def read_csv(directory: Path, resource: dict, result: Result) -> tuple[list[str], list[list[str]]] | None:
-    rel = resource.get("path")
-    why = safe_path(rel)
-    if why:
-        result.error(why, file=str(rel))
-        return None
-    path = directory / rel
-    if not path.is_file():
-        result.error("resource file missing", file=rel)
-        return None
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        result.error(f"file is {size} bytes, over the limit of {MAX_BYTES}", file=rel)
-        return None
-    raw = path.read_bytes()
-    if size == 0:
-        result.error("file is empty", file=rel)
-        return None
-    if resource.get("bytes") not in (None, size):
-        result.error(f"bytes is {resource.get('bytes')} but the file has {size}", file=rel)
-    digest = "sha256:" + hashlib.sha256(raw).hexdigest()
-    if resource.get("hash") not in (None, digest):
-        result.error("hash does not match the file (edited without re-extracting?)", file=rel)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        result.error(f"not UTF-8 (GBK or another legacy encoding?) at byte {exc.start}; save as UTF-8",
-                     file=rel, row=line)
-        return None
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    if not rows:
-        result.error("file has no header row", file=rel)
-        return None
-    return rows[0], rows[1:]
-
-
-def check_table(header: list[str], rows: list[list[str]], schema: dict, rel: str, result: Result) -> list[dict]:
-    fields = schema.get("fields") or []
-    names = [f.get("name") for f in fields]
-    if header != names:
-        result.error(f"header {header} does not match schema fields {names}", file=rel, row=1)
-        return []
-    missing = set(schema.get("missingValues", [""]))
-    records, keys = [], {}
-    pk = schema.get("primaryKey") or []
-    pk = [pk] if isinstance(pk, str) else pk
-    for number, row in enumerate(rows, start=2):
-        if len(row) != len(names):
-            result.error(f"row has {len(row)} cells, header has {len(names)}", file=rel, row=number)
-            continue
-        record = dict(zip(names, row))
-        for spec in fields:
-            cell = record[spec["name"]]
-            kind = spec.get("type", "string")
-            if cell in missing:
-                if spec.get("constraints", {}).get("required"):
-                    result.error("value required", file=rel, row=number, field=spec["name"])
-                continue
-            if kind == "integer" and not re.match(r"^-?\d+$", cell):
-                result.error(f"{cell!r} is not an integer", file=rel, row=number, field=spec["name"])
-            elif kind == "number" and not NUMERIC.match(cell):
-                result.error(f"{cell!r} is not a number", file=rel, row=number, field=spec["name"])
-            elif kind == "string":
-                if MARKUP.search(cell):
-                    result.error(f"text contains markup or a script: {cell[:60]!r}", file=rel, row=number,
-                                 field=spec["name"])
-                elif FORMULA.match(cell) and not NUMERIC.match(cell):
-                    result.error(f"text starts like a spreadsheet formula: {cell[:60]!r}", file=rel,
-                                 row=number, field=spec["name"])
-            enum = spec.get("constraints", {}).get("enum")
-            if enum and cell not in enum:
-                result.error(f"{cell!r} is not one of {enum}", file=rel, row=number, field=spec["name"])
-        if pk:
-            key = tuple(record.get(k, "") for k in pk)
-            if key in keys:
-                result.error(f"duplicate primary key {'/'.join(key)} (first in row {keys[key]})",
-                             file=rel, row=number, field=",".join(pk))
-            keys.setdefault(key, number)
-        records.append(record)
-    for spec in fields:
-        for key in ("name", "title", "title_en", "unit", "description"):
-            if key in spec and not isinstance(spec[key], str):
-                result.error(f"field {key} must be a string, got {spec[key]!r}", file=rel, field=str(spec.get("name")))
-        if spec.get("type") in ("integer", "number") and not spec.get("unit"):
-            result.error("numeric field has no unit", file=rel, field=spec.get("name"))
-        if not spec.get("title"):
-            result.error("field has no title", file=rel, field=spec.get("name"))
-    return records
+        result.error(f"report {report.slug!r} still has TODO in: {', '.join(left)}", file="reports.json")
 
 
 def check_quality(desc: dict, records: list[dict], fields: list[dict], result: Result) -> None:
+    """Run the declared checks; every discrepancy must be acknowledged in the recipe, every
+    acknowledgement must match a discrepancy, and the findings must equal `x-quality`."""
     label = desc.get("x-row-label") or (fields[0]["name"] if fields else "")
     try:
         findings = run_checks(records, fields, desc.get("x-checks", []), label)
     except (CheckError, ValueError, ArithmeticError) as exc:
-        result.error(f"quality check cannot run: {exc}", file="datapackage.json")
+        result.error(f"quality check cannot run: {exc}", file=DESCRIPTOR)
         return
-    acks = desc.get("x-acknowledged", [])
-    if not isinstance(acks, list) or not all(isinstance(a, dict) for a in acks):
-        result.error("x-acknowledged must be a list of mappings", file="datapackage.json")
-        return
-    findings, problems = ack.apply(findings, acks)
-    for problem in problems:
-        result.error(problem["message"], file="datapackage.json", row=problem["row"], field=problem["field"])
     result.checks = len(findings)
+    findings, problems = ack.apply(findings, desc.get("x-acknowledged", []))
+    for problem in problems:
+        result.error(problem["message"], file=DESCRIPTOR, row=problem["row"], field=problem["field"])
     result.discrepancies = sum(f["status"] == "discrepancy" and "reason" in f for f in findings)
     if not problems and findings != desc.get("x-quality", []):
-        result.error("x-quality does not match the quality checks run on the data (re-extract)",
-                     file="datapackage.json")
+        result.error("x-quality does not match the quality checks run on the data (re-extract)", file=DESCRIPTOR)
 
 
-def validate_package(directory: Path, reports: dict) -> Result:
+def validate_package(directory: Path, reports: dict, root: Path | None = None) -> Result:
     result = Result(directory.name)
-    desc = load_descriptor(directory, result)
-    if desc is None:
+    try:
+        pkg = reader.load_package(directory, root=root)
+    except PortalError as exc:
+        result.errors.append(exc)
         return result
-    result.name = desc.get("name") or directory.name
-    check_metadata(desc, directory, reports, result)
-    check_placeholders(desc, reports, result)
-    resources = desc.get("resources") or []
-    if not isinstance(resources, list):
-        result.error("resources must be a list", file="datapackage.json")
-        return result
-    for resource in resources:
-        table = read_csv(directory, resource, result)
-        schema = resource.get("schema") or {}
-        if table is None or not isinstance(schema, dict):
-            continue
-        records = check_table(*table, schema, resource.get("path"), result)
-        result.rows += len(records)
-        result.fields = len(schema.get("fields", []))
-        if not result.errors:
-            frictionless_errors(directory, resource, result)
-            check_quality(desc, records, schema.get("fields", []), result)
+    result.rows, result.fields = len(pkg.rows), len(pkg.fields)
+    check_metadata(pkg, reports, result)
+    check_placeholders(pkg.descriptor, reports, result)
+    check_cells(pkg, result)
+    if not result.errors:
+        frictionless_errors(directory, pkg.resource, result)
+    if not result.errors:
+        check_quality(pkg.descriptor, pkg.raw_rows, pkg.resource["schema"]["fields"], result)
     return result
 
 
@@ -269,22 +136,22 @@ def frictionless_errors(directory: Path, resource: dict, result: Result) -> None
         reasons = "; ".join(e.note for e in exc.reasons) or exc.error.note
         result.error(f"frictionless: invalid resource descriptor: {reasons}", file=resource.get("path"))
         return
+    key = resource["schema"].get("primaryKey") or []
     for task in report.tasks:
         for err in task.errors:
-            result.error(f"frictionless {err.type}: {err.note or err.message}", file=resource.get("path"),
-                         row=getattr(err, "row_number", None), field=getattr(err, "field_name", None))
+            field_name = getattr(err, "field_name", None)
+            text = f"frictionless {err.type}: {err.note or err.message}"
+            if err.type in ("primary-key", "unique-error"):
+                field_name = field_name or ",".join([key] if isinstance(key, str) else key)
+                text = f"duplicate primary key ({err.note})"
+            result.error(text, file=resource["path"], row=getattr(err, "row_number", None), field=field_name)
 
 
 def validate_all(packages_dir: Path) -> list[Result]:
-    reports = load_reports(packages_dir)
-    results, seen = [], {}
-    for directory in sorted(p for p in packages_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        result = validate_package(directory, reports)
-        if result.name in seen:
-            result.error(f"package name collides with the package in {seen[result.name]}/")
-        seen.setdefault(result.name, directory.name)
-        results.append(result)
-    return results
+    packages_dir = Path(packages_dir)
+    reports = {r.slug: r for r in report_objects(packages_dir)}
+    return [validate_package(directory, reports, packages_dir)
+            for directory in sorted(p for p in packages_dir.iterdir() if p.is_dir() and not p.name.startswith("."))]
 
 
 def summary(results: list[Result]) -> str:

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import PortalError
+from ..model.schema import check
 
 SCHEMA_FILE = Path(__file__).with_name("recipe-schema.yaml")
 
@@ -117,6 +118,13 @@ def load_recipe(path: Path) -> Recipe:
     if not isinstance(data, dict):
         raise PortalError("recipe must be a mapping", file=str(path))
     check_schema(data, schema(), path, data.get("name") if isinstance(data.get("name"), str) else None)
+    for i, spec in enumerate(data["fields"]):
+        try:  # the same field rules as a published package (model/schemas/common.schema.json#field)
+            check(spec, "common#field", package=data["name"], file=str(path))
+        except PortalError as exc:
+            where = "" if exc.field == "(top level)" else "." + str(exc.field)
+            raise PortalError(f"{exc.message} (in fields[{i}]{where})", package=data["name"], file=str(path),
+                              field=str(spec.get("name") or i)) from None
     for spec in data["fields"]:
         if spec["type"] in ("integer", "number") and not spec.get("unit"):
             raise PortalError("numeric field needs a unit", package=data["name"],

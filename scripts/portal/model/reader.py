@@ -1,7 +1,11 @@
-"""Read the report registry and every data package into plain objects.
+"""The one package reader: registry + data packages into plain objects, for validate and the site.
 
-Checks what the site relies on (files present, CSV hash as declared, cells parse as
-their declared type) and raises PortalError naming package, file, row and field.
+Reads each package the one way every stage relies on: no symlink leaving the packages
+directory, the descriptor as strict JSON checked against model/schemas/datapackage.schema.json,
+a plain resource file name, size and row bounds, hash and bytes as declared, UTF-8 (a BOM is
+accepted and ignored), header equal to the schema, every cell free of control/bidi/zero-width
+characters, within the length bound and parsing as its declared type. Anything else is a
+PortalError naming package, file, row and field.
 """
 
 from __future__ import annotations
@@ -9,15 +13,22 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from scripts.portal.errors import PortalError
+from scripts.portal.model.registry import REPORT_KEYS, Report, report_objects  # noqa: F401 (public API)
+from scripts.portal.model.schema import check, read_json, safe_text
 
-REPORT_KEYS = ("slug", "title", "title_en", "publisher", "published", "language", "url", "source_file")
 BOOKKEEPING = ("row_type", "parent", "source_line")
+MAX_BYTES = 5 * 1024 * 1024   # one data file
+MAX_ROWS = 10_000             # rows of one table (pages and downloads stay usable)
+MAX_CELL = 1_000              # characters in one cell
+DESCRIPTOR = "datapackage.json"
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+INTEGER = re.compile(r"-?\d+")
+FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 
 
 @dataclass
@@ -39,19 +50,6 @@ class Field:
         if not self.unit or f"({self.unit})" in self.title.replace(" ", "") or f"（{self.unit}）" in self.title:
             return self.title
         return f"{self.title} ({self.unit})"
-
-
-@dataclass
-class Report:
-    slug: str
-    title: str
-    title_en: str
-    publisher: str
-    published: str
-    language: str
-    url: str
-    source_file: str
-    packages: list = field(default_factory=list)
 
 
 @dataclass
@@ -117,102 +115,179 @@ class Portal:
 
 def load_portal(packages_dir: Path) -> Portal:
     packages_dir = Path(packages_dir)
-    reports = load_reports(packages_dir / "reports.json")
+    reports = report_objects(packages_dir)
     by_slug = {r.slug: r for r in reports}
     packages = []
-    for desc_path in sorted(packages_dir.glob("*/datapackage.json")):
-        pkg = load_package(desc_path.parent)
-        slug = pkg.source.get("report")
-        if slug not in by_slug:
-            raise PortalError(f"x-source.report '{slug}' is not in reports.json",
-                              package=pkg.name, file="datapackage.json", field="x-source.report")
-        pkg.report = by_slug[slug]
-        by_slug[slug].packages.append(pkg)
+    for desc_path in sorted(packages_dir.glob(f"*/{DESCRIPTOR}")):
+        pkg = load_package(desc_path.parent, root=packages_dir)
+        pkg.report = report_of(pkg, by_slug)
+        pkg.report.packages.append(pkg)
         packages.append(pkg)
     if not packages:
-        raise PortalError(f"no data packages (*/datapackage.json) found in {packages_dir}")
+        raise PortalError(f"no data packages (*/{DESCRIPTOR}) found in {packages_dir}")
     for r in reports:
         r.packages.sort(key=table_order)
-    packages.sort(key=lambda p: ([r.slug for r in reports].index(p.report.slug), table_order(p)))
+    order = [r.slug for r in reports]
+    packages.sort(key=lambda p: (order.index(p.report.slug), table_order(p)))
     return Portal(reports=reports, packages=packages)
 
 
+def report_of(pkg: Package, by_slug: dict) -> Report:
+    """The registry entry a package names in x-source.report (its name must start with that slug)."""
+    slug = pkg.source["report"]
+    if slug not in by_slug:
+        raise PortalError(f"x-source.report {slug!r} is not in reports.json",
+                          package=pkg.name, file=DESCRIPTOR, field="x-source.report")
+    if not pkg.name.startswith(slug + "-"):
+        raise PortalError(f"package name must start with its report slug {slug!r}",
+                          package=pkg.name, file=DESCRIPTOR, field="name")
+    return by_slug[slug]
+
+
 def load_reports(path: Path) -> list:
-    if not path.exists():
-        raise PortalError("the report registry is missing", file=str(path))
-    try:
-        items = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise PortalError(f"not valid JSON: {e}", file=str(path)) from None
-    reports = []
-    for i, item in enumerate(items, 1):
-        missing = [k for k in REPORT_KEYS if k not in item]
-        if missing:
-            raise PortalError(f"report entry lacks {', '.join(missing)}", file=str(path), row=i)
-        reports.append(Report(**{k: "" if item[k] is None else str(item[k]) for k in REPORT_KEYS}))
-    return reports
+    """The registry at `path` (a reports.json) as Report objects."""
+    return report_objects(Path(path).parent)
 
 
-def load_package(pkg_dir: Path) -> Package:
+def load_package(pkg_dir: Path, root: Path | None = None) -> Package:
+    """One package directory, checked as the module docstring says; `root` (default: the
+    directory holding the package) is the boundary no symlink may leave."""
+    pkg_dir = Path(pkg_dir)
     name = pkg_dir.name
-    try:
-        desc = json.loads((pkg_dir / "datapackage.json").read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise PortalError(f"not valid JSON: {e}", package=name, file="datapackage.json") from None
-    if desc.get("name") != name:
-        raise PortalError(f"package name '{desc.get('name')}' differs from its directory",
-                          package=name, file="datapackage.json", field="name")
-    for key in ("title", "resources", "x-source"):
-        if not desc.get(key):
-            raise PortalError(f"'{key}' is missing", package=name, file="datapackage.json", field=key)
+    root = Path(root) if root is not None else pkg_dir.parent
+    inside(pkg_dir, root, name, None)
+    inside(pkg_dir / DESCRIPTOR, root, name, DESCRIPTOR)
+    desc = read_json(pkg_dir / DESCRIPTOR, package=name, file=DESCRIPTOR)
+    check(desc, "datapackage", package=name, file=DESCRIPTOR)
+    if desc["name"] != name:
+        raise PortalError(f"package name {desc['name']!r} differs from its directory {name!r}",
+                          package=name, file=DESCRIPTOR, field="name")
     res = desc["resources"][0]
-    csv_path = pkg_dir / res.get("path", "data.csv")
-    if not csv_path.exists():
-        raise PortalError("data file is missing", package=name, file=res.get("path", "data.csv"))
-    data = csv_path.read_bytes()
-    declared = res.get("hash", "")
-    actual = "sha256:" + hashlib.sha256(data).hexdigest()
-    if declared and declared.replace("sha256:", "") != actual.replace("sha256:", ""):
-        raise PortalError(f"hash {actual} differs from the declared {declared}",
-                          package=name, file=res.get("path"), field="hash")
-    fields = [Field(name=f["name"], title=f.get("title", f["name"]), title_en=f.get("title_en", ""),
+    check_references(desc, name)
+    data = read_data(pkg_dir, res, name, root)
+    fields = [Field(name=f["name"], title=f["title"], title_en=f.get("title_en", ""),
                     type=f.get("type", "string"), unit=f.get("unit", ""), description=f.get("description", ""))
-              for f in res.get("schema", {}).get("fields", [])]
-    raw_rows, rows = read_rows(name, data, fields)
+              for f in res["schema"]["fields"]]
+    raw_rows, rows = read_rows(name, data, fields, res["path"])
     return Package(name=name, path=pkg_dir, descriptor=desc, fields=fields, rows=rows,
                    raw_rows=raw_rows, csv_bytes=data)
 
 
-def read_rows(name: str, data: bytes, fields: list):
-    text = data.decode("utf-8")
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, [])
+def check_references(desc: dict, name: str) -> None:
+    """Field names the descriptor refers to (display, row label, primary key) are fields of its table."""
+    schema = desc["resources"][0]["schema"]
+    known = {f["name"] for f in schema["fields"]}
+    display = desc.get("x-display", {})
+    key = schema.get("primaryKey", [])
+    refs = [("x-display.category", display.get("category")), ("x-row-label", desc.get("x-row-label"))]
+    refs += [(f"x-display.measures[{i}]", m) for i, m in enumerate(display.get("measures", []))]
+    refs += [(f"resources[0].schema.primaryKey", k) for k in ([key] if isinstance(key, str) else key)]
+    for where, ref in refs:
+        if ref is not None and ref not in known:
+            raise PortalError(f"names field {ref!r}, which the table schema does not have", package=name,
+                              file=DESCRIPTOR, field=where)
+
+
+def inside(path: Path, root: Path, package: str, file: str | None) -> None:
+    """Refuse a symlink (the path itself or one of its folders) that leads out of `root`."""
+    if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+        raise PortalError("is a symbolic link leading outside the packages directory: refused",
+                          package=package, file=file)
+
+
+def safe_path(path) -> str | None:
+    """Why a resource path is refused, or None if it is a plain file name in the package directory."""
+    if not isinstance(path, str) or not path:
+        return "resource path must be a non-empty string"
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", path) or path.startswith("//"):
+        return f"resource path {path[:80]!r} is a URL: the build never fetches anything"
+    if path.startswith(("/", "\\")) or re.match(r"^[a-zA-Z]:", path):
+        return f"resource path {path[:80]!r} is absolute"
+    if ".." in Path(path).parts or ".." in path.split("\\"):
+        return f"resource path {path[:80]!r} leaves the package directory"
+    if not FILE_NAME.fullmatch(path) or len(path) > 120:
+        return f"resource path {path[:80]!r} must be a plain file name (letters, digits, _ . -)"
+    return None
+
+
+def read_data(pkg_dir: Path, res: dict, name: str, root: Path) -> bytes:
+    """The data file's bytes: a plain file in the package, within MAX_BYTES, hash and bytes as declared."""
+    rel = res["path"]
+    why = safe_path(rel)
+    if why:
+        raise PortalError(why, package=name, file=DESCRIPTOR, field="resources[0].path")
+    path = pkg_dir / rel
+    inside(path, root, name, rel)
+    if not path.is_file():
+        raise PortalError("resource file missing", package=name, file=rel)
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise PortalError(f"file is {size} bytes, over the limit of {MAX_BYTES}", package=name, file=rel)
+    if size == 0:
+        raise PortalError("file is empty", package=name, file=rel)
+    data = path.read_bytes()
+    if res.get("hash") and res["hash"].removeprefix("sha256:") != hashlib.sha256(data).hexdigest():
+        raise PortalError("hash does not match the file (edited without re-extracting?)", package=name,
+                          file=rel, field="hash")
+    if res.get("bytes") not in (None, len(data)):
+        raise PortalError(f"bytes is {res['bytes']} but the file has {len(data)}", package=name, file=rel)
+    return data
+
+
+def decode(data: bytes, name: str, rel: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise PortalError(f"not UTF-8 (GBK or another legacy encoding?) at byte {exc.start}; save as UTF-8",
+                          package=name, file=rel, row=data[:exc.start].count(b"\n") + 1) from None
+
+
+def excerpt(cells: list) -> str:
+    """A short, escaped excerpt of a line (never more of a refused file than this)."""
+    text = ",".join(cells)
+    return ascii(text[:40]) + ("..." if len(text) > 40 else "")
+
+
+def read_rows(name: str, data: bytes, fields: list, rel: str = "data.csv"):
+    reader = csv.reader(io.StringIO(decode(data, name, rel), newline=""))
     expected = [f.name for f in fields]
-    if header != expected:
-        raise PortalError(f"CSV header {header} differs from the schema fields {expected}",
-                          package=name, file="data.csv", row=1)
     raw_rows, rows = [], []
-    for line_no, cells in enumerate(reader, 2):
-        if len(cells) != len(fields):
-            raise PortalError(f"{len(cells)} cells, expected {len(fields)}", package=name,
-                              file="data.csv", row=line_no)
-        raw = dict(zip(expected, cells))
-        raw_rows.append(raw)
-        rows.append({f.name: parse_cell(name, line_no, f, raw[f.name]) for f in fields})
+    try:
+        header = next(reader, None)
+        if header != expected:
+            shown = excerpt(header) if header else "(none)"
+            raise PortalError(f"CSV header {shown} differs from the schema fields {','.join(expected)}",
+                              package=name, file=rel, row=1)
+        for line_no, cells in enumerate(reader, 2):
+            if line_no > MAX_ROWS + 1:
+                raise PortalError(f"more than {MAX_ROWS:,} rows: split the table", package=name, file=rel)
+            if len(cells) != len(fields):
+                raise PortalError(f"{len(cells)} cells, expected {len(fields)}", package=name,
+                                  file=rel, row=line_no)
+            raw = dict(zip(expected, cells))
+            raw_rows.append(raw)
+            rows.append({f.name: parse_cell(name, line_no, f, raw[f.name], rel) for f in fields})
+    except csv.Error as exc:
+        raise PortalError(f"not a well-formed CSV: {exc}", package=name, file=rel, row=reader.line_num) from None
     return raw_rows, rows
 
 
-def parse_cell(package: str, row: int, f: Field, text: str):
+def parse_cell(package: str, row: int, f: Field, text: str, rel: str = "data.csv"):
+    where = {"package": package, "file": rel, "row": row, "field": f.name}
+    if len(text) > MAX_CELL:
+        raise PortalError(f"cell has {len(text):,} characters, over the limit of {MAX_CELL:,}", **where)
+    if not safe_text().search(text):
+        raise PortalError("cell contains a control, line-separator, bidi-override or zero-width character", **where)
     if text == "":
         return None
-    try:
-        if f.type == "integer":
-            return int(text)
-        if f.type == "number":
-            return float(text)
-    except ValueError:
-        raise PortalError(f"'{text}' is not a valid {f.type}", package=package, file="data.csv",
-                          row=row, field=f.name) from None
+    if f.type == "integer":
+        if not INTEGER.fullmatch(text):
+            raise PortalError(f"{text[:40]!r} is not an integer", **where)
+        return int(text)
+    if f.type == "number":
+        if not NUMBER.fullmatch(text):
+            raise PortalError(f"{text[:40]!r} is not a number", **where)
+        return float(text)
     return text
 
 

@@ -1,27 +1,57 @@
-"""The report registry: every source document described once (datapackages/reports.json)."""
+"""The report registry: every source document described once (datapackages/reports.json).
+
+The one loader every stage uses (extract, validate, site): read as strict JSON, checked
+against model/schemas/reports.schema.json, slugs unique.
+"""
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from ..errors import PortalError
+from .schema import check, read_json
 
-REQUIRED = ("slug", "title", "title_en", "publisher", "published", "language", "source_file")
+FILE = "reports.json"
+
+
+@dataclass
+class Report:
+    slug: str
+    title: str
+    title_en: str
+    publisher: str
+    published: str
+    language: str
+    url: str
+    source_file: str
+    packages: list = field(default_factory=list)
+
+
+REPORT_KEYS = tuple(f.name for f in fields(Report) if f.name != "packages")
+
+
+def read_registry(packages_dir: Path) -> list[dict]:
+    """The registry's entries as validated dicts, in file order."""
+    path = Path(packages_dir) / FILE
+    if not path.is_file():
+        raise PortalError("report registry missing", file=str(path))
+    entries = read_json(path, file=FILE)
+    check(entries, "reports", file=FILE)
+    seen = {}
+    for row, entry in enumerate(entries, start=1):
+        if entry["slug"] in seen:
+            raise PortalError(f"slug {entry['slug']!r} already used by entry {seen[entry['slug']]}",
+                              file=FILE, row=row, field="slug")
+        seen[entry["slug"]] = row
+    return entries
 
 
 def load_reports(packages_dir: Path) -> dict[str, dict]:
-    path = packages_dir / "reports.json"
-    try:
-        reports = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PortalError("report registry missing", file=str(path)) from None
-    except json.JSONDecodeError as exc:
-        raise PortalError(f"invalid JSON: {exc.msg} (line {exc.lineno})", file=str(path)) from None
-    out = {}
-    for index, report in enumerate(reports, start=1):
-        missing = [k for k in REQUIRED if not report.get(k)]
-        if missing:
-            raise PortalError(f"report entry lacks {', '.join(missing)}", file="reports.json", row=index)
-        out[report["slug"]] = report
-    return out
+    """slug -> registry entry (a dict with every key of the file), for the extraction."""
+    return {entry["slug"]: entry for entry in read_registry(packages_dir)}
+
+
+def report_objects(packages_dir: Path) -> list[Report]:
+    """The registry as Report objects (url "" when null), for the site and validation."""
+    return [Report(**{k: "" if e[k] is None else e[k] for k in REPORT_KEYS}) for e in read_registry(packages_dir)]

@@ -28,6 +28,7 @@ HIGHLIGHT = "#d9480f"
 BAR_STEP = 20
 WIDTH = 560
 MAX_BARS = 40
+MAX_CHART_ROWS = 200   # a table with more data rows is not charted (the page says so)
 HIGHLIGHT_DEFAULT = settings.highlight()
 
 
@@ -62,7 +63,14 @@ def shape_of(pkg: Package) -> dict:
     return disp
 
 
+def too_long_to_chart(pkg: Package) -> bool:
+    """Tables over MAX_CHART_ROWS data rows get no chart (key figures chart their top MAX_BARS)."""
+    return pkg.source.get("table") != "key-figures" and len(pkg.data_rows) > MAX_CHART_ROWS
+
+
 def choose(pkg: Package) -> list:
+    if too_long_to_chart(pkg):
+        return []
     disp = shape_of(pkg)
     maker = {"provinces": provinces, "periods": periods, "composition": composition,
              "targets": targets, "key-figures": key_figures}.get(disp["shape"], categories)

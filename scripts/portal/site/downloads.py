@@ -105,9 +105,9 @@ def xlsx_bytes(pkg: Package) -> bytes:
     for col, f in enumerate(pkg.fields, 1):  # headers come from data too: never ws.append (it makes "=..." a formula)
         set_cell(ws.cell(row=1, column=col), f.header)
         ws.cell(row=1, column=col).font = Font(bold=True)
-    for r, row in enumerate(pkg.rows, 2):
+    for r, (row, raw) in enumerate(zip(pkg.rows, pkg.raw_rows), 2):
         for col, f in enumerate(pkg.fields, 1):
-            set_cell(ws.cell(row=r, column=col), row[f.name])
+            set_cell(ws.cell(row=r, column=col), row[f.name], raw[f.name])
     ws.freeze_panes = "A2"
     fd = wb.create_sheet("fields")
     fd.append(["name", "title", "title_en", "type", "unit", "description"])
@@ -134,12 +134,15 @@ def xlsx_bytes(pkg: Package) -> bytes:
     return normalise_zip(buf.getvalue())
 
 
-def set_cell(cell, value) -> None:
-    """Numbers as numbers; any text (even '=cmd()') stored as a plain string, never a formula."""
+def set_cell(cell, value, printed: str | None = None) -> None:
+    """Numbers as numbers, shown with the decimals they were printed with ("83.0" stays 83.0);
+    any text (even '=cmd()') stored as a plain string, never a formula."""
     if value is None:
         return
     if isinstance(value, (int, float)):
         cell.value = value
+        decimals = len(printed.partition(".")[2]) if printed else 0
+        cell.number_format = "0." + "0" * decimals if decimals else "0"
         return
     cell.value = str(value)
     cell.data_type = "s"

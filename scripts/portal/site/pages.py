@@ -21,11 +21,13 @@ import yaml
 
 from scripts.portal import settings
 from scripts.portal.site import catalog
-from scripts.portal.site.charts import fmt, shape_of
+from scripts.portal.site.charts import MAX_CHART_ROWS, fmt, shape_of, too_long_to_chart
 
 TEMPLATES = Path(__file__).with_name("templates")
 LABELS = yaml.safe_load(Path(__file__).with_name("labels.yaml").read_text(encoding="utf-8"))
 MD_ESCAPE = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")  # what Python-Markdown (+tables) can escape
+MD_IN_ATTRIBUTE = re.compile(r"[\\`*_{}\[\]()!|~^<>]")  # Markdown syntax characters (after html.escape)
+BLOCK_START = re.compile(r"^[=~:^?%]")  # other block syntax (content tabs, fences, ...) a line may open with
 NAV_FILE = settings.nav_file()
 
 
@@ -45,9 +47,11 @@ class SiteData:
 # ---------------------------------------------------------------- filters
 
 def md(value) -> str:
-    """Text safe in Markdown: HTML-escaped, Markdown punctuation backslash-escaped, one line."""
+    """Text safe in Markdown: HTML-escaped, Markdown punctuation backslash-escaped, a leading
+    block marker (`=== "tab"`, `~~~`, `???`) written as a character reference, one line."""
     text = " ".join(str("" if value is None else value).split())
-    return MD_ESCAPE.sub(r"\\\1", html.escape(text, quote=False))
+    text = MD_ESCAPE.sub(r"\\\1", html.escape(text, quote=False))
+    return BLOCK_START.sub(lambda m: f"&#{ord(m.group())};", text)
 
 
 def h(value) -> str:
@@ -56,10 +60,14 @@ def h(value) -> str:
 
 
 def href(value) -> str:
-    """A link target from data: an http(s) URL, escaped; anything else (javascript:, data:,
-    relative paths) gives "" so that the template shows it as text instead of a link."""
+    """A link target from data: an http(s) URL, escaped for the attribute and, since the tag may
+    sit in a Markdown line (a table cell), with Markdown punctuation as character references
+    (Python-Markdown links `[x](javascript:y)` even inside an attribute); anything else
+    (javascript:, data:, relative paths) gives "" so that the template shows it as text."""
     text = " ".join(str("" if value is None else value).split())
-    return h(text) if re.match(r"https?://[^\s/]", text, re.I) else ""
+    if not re.match(r"https?://[^\s/]", text, re.I):
+        return ""
+    return MD_IN_ATTRIBUTE.sub(lambda m: f"&#{ord(m.group())};", h(text))
 
 
 def plain(value) -> str:
@@ -117,7 +125,8 @@ def env(bytecode_dir: Path | None = None) -> jinja2.Environment:
                            comment_start_string="{%#", comment_end_string="#%}")  # "{#id}" is Markdown
     e.filters.update(md=md, h=h, href=href, plain=plain, num=num, size=size, fence=fence, indent_block=indent,
                      tojson_ld=catalog.script_json)
-    e.globals.update(settings=settings, labels=LABELS, shape_of=shape_of, dataset_doc=dataset_doc, table_label=table_label, fmt=fmt)
+    e.globals.update(settings=settings, labels=LABELS, shape_of=shape_of, too_long_to_chart=too_long_to_chart,
+                     max_chart_rows=MAX_CHART_ROWS, dataset_doc=dataset_doc, table_label=table_label, fmt=fmt)
     return e
 
 

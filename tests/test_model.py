@@ -1,0 +1,104 @@
+"""The model: the JSON Schemas, strict JSON reading, the one registry loader and the package reader."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from scripts.portal import paths
+from scripts.portal.errors import PortalError
+from scripts.portal.model import reader, registry, schema
+from tests import hostile_packages
+
+BROKEN = Path(__file__).parent / "fixtures" / "broken"
+
+
+@pytest.mark.parametrize("path", sorted(schema.SCHEMAS.glob("*.schema.json")), ids=lambda p: p.name)
+def test_schemas_are_valid_draft_2020_12(path):
+    jsonschema.Draft202012Validator.check_schema(json.loads(path.read_text("utf-8")))
+
+
+def test_inlined_schema_judges_like_the_referencing_one():
+    """validator() inlines $refs for speed; the verdicts must be those of the schema as written."""
+    from referencing import Registry, Resource
+
+    docs = {p.name: json.loads(p.read_text("utf-8")) for p in schema.SCHEMAS.glob("*.schema.json")}
+    reg = Registry().with_resources((d["$id"], Resource.from_contents(d)) for d in docs.values())
+    plain = jsonschema.Draft202012Validator(docs["datapackage.schema.json"], registry=reg)
+    cases = []
+    for p in sorted(BROKEN.glob("*/*/datapackage.json")):
+        try:
+            cases.append(schema.read_json(p))
+        except PortalError:  # not JSON at all: nothing for a schema to judge
+            pass
+    cases += [json.loads(p.read_text("utf-8")) for p in paths.packages_dir().glob("*/datapackage.json")]
+    assert len(cases) > 60
+    verdicts = [(plain.is_valid(c), schema.validator("datapackage").is_valid(c)) for c in cases]
+    assert all(a == b for a, b in verdicts)
+    assert sum(not a for a, _ in verdicts) >= 20  # the corpus does exercise refusals
+
+
+def test_real_registry_and_packages_pass_the_schemas():
+    entries = registry.read_registry(paths.packages_dir())
+    assert [e["slug"] for e in entries] == list(registry.load_reports(paths.packages_dir()))
+    portal = reader.load_portal(paths.packages_dir())
+    assert len(portal.packages) == len(list(paths.packages_dir().glob("*/datapackage.json")))
+
+
+def test_one_set_of_registry_keys():
+    required = json.loads((schema.SCHEMAS / "reports.schema.json").read_text("utf-8"))["items"]["required"]
+    assert tuple(required) == registry.REPORT_KEYS == reader.REPORT_KEYS
+    assert "url" in required
+
+
+def test_null_url_becomes_empty_text_for_the_site():
+    reports = registry.report_objects(BROKEN / "ok-good")
+    assert reports[0].url == "" and registry.load_reports(BROKEN / "ok-good")["demo"]["url"] is None
+
+
+@pytest.mark.parametrize("text,message", [
+    ('{"a": NaN}', "NaN is not a JSON number"),
+    ('{"a": -Infinity}', "-Infinity is not a JSON number"),
+    ('{"a": 1, "a": 2}', "key 'a' appears twice"),
+    ('{"a": 1,}', "invalid JSON"),
+])
+def test_read_json_accepts_standard_json_only(tmp_path, text, message):
+    path = tmp_path / "x.json"
+    path.write_text(text, "utf-8")
+    with pytest.raises(PortalError) as err:
+        schema.read_json(path, package="p")
+    assert message in str(err.value) and err.value.package == "p" and err.value.file == "x.json"
+
+
+def test_read_json_accepts_a_bom(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_bytes(b'\xef\xbb\xbf{"a": 1.5}')
+    assert schema.read_json(path) == {"a": 1.5}
+
+
+@pytest.mark.parametrize("text,ok", [
+    ("辽宁", True), ("家\u200d庭", True), ("a\nb", True),   # joiners and line feeds (free text) allowed
+    ("a\u202eb", False), ("a\u200bb", False), ("a\x00b", False), ("a\rb", False), ("a\u2028b", False),
+    ("a\ufeffb", False), ("a\x85b", False), ("a\tb", False),
+])
+def test_one_rule_for_safe_text_in_cells(text, ok):
+    assert bool(schema.safe_text().search(text)) is ok
+
+
+def test_hostile_packages_stay_within_the_schema(tmp_path):
+    """The browser security tests' packages are loadable, so they test escaping, not the reader."""
+    portal = reader.load_portal(hostile_packages.make(tmp_path / "hostile"))
+    assert any("__pwn" in p.title for p in portal.packages)
+
+
+def test_reader_checks_what_validate_checks(tmp_path):
+    """The site's reader refuses a refused package itself: the build never sees it."""
+    shutil.copytree(BROKEN / "bidi-cell", tmp_path / "pk")
+    with pytest.raises(PortalError) as err:
+        reader.load_portal(tmp_path / "pk")
+    assert (err.value.package, err.value.file, err.value.row, err.value.field) == (
+        "demo-appendix-1", "data.csv", 2, "province")
