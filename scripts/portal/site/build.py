@@ -25,7 +25,8 @@ from pathlib import Path
 from scripts.portal import __version__, paths
 from scripts.portal.errors import PortalError
 
-GENERATED = ("index.md", "catalog.md", "comparisons.md", "catalog.jsonld", ".nav.json", "reports", "datasets",
+GENERATED = ("index.md", "about.md", "recipe-reference.md",
+             "catalog.md", "comparisons.md", "catalog.jsonld", ".nav.json", "reports", "datasets",
              "downloads", "api", "assets/charts", "assets/vendor")
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 

@@ -55,6 +55,7 @@ def code_version() -> str:
     parts = [f"format {FORMAT}", sys.version_info[:2], zlib.ZLIB_RUNTIME_VERSION]
     files = sorted({p for pattern in CODE_FILES for p in SITE.glob(pattern) if p.is_file()})
     files.append(SITE.parent / "__init__.py")  # __version__
+    files.append(SITE.parent / "extract" / "recipe-schema.yaml")  # the recipe reference page
     for p in files:
         parts += [p.relative_to(SITE.parent).as_posix(), p.read_bytes()]
     for lib in LIBRARIES:
