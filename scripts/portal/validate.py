@@ -222,6 +222,12 @@ def check_quality(desc: dict, records: list[dict], fields: list[dict], result: R
     if not isinstance(acks, list) or not all(isinstance(a, dict) for a in acks):
         result.error("x-acknowledged must be a list of mappings", file="datapackage.json")
         return
+    for index, item in enumerate(acks):
+        if not isinstance(item.get("reason"), str) or not item["reason"].strip():
+            result.error(f"x-acknowledged[{index}] needs a reason", file="datapackage.json")
+        elif MARKUP.search(item["reason"]):
+            result.error(f"x-acknowledged[{index}].reason contains markup or a script: {item['reason'][:60]!r}",
+                         file="datapackage.json")
     findings, problems = ack.apply(findings, acks)
     for problem in problems:
         result.error(problem["message"], file="datapackage.json", row=problem["row"], field=problem["field"])
