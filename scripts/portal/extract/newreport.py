@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+import zhconv
 
 from ..errors import PortalError
 from ..paths import ROOT
@@ -158,8 +159,6 @@ def recipe_skeleton(table: Table, slug: str) -> dict:
 
 
 def registry_entry(source: Path, lines: list[str], slug: str) -> dict:
-    import zhconv
-
     code = re.match(r"^(\d+)_", source.name)
     title, title_en = guess_titles(lines)
     text = "".join(lines[:400])
