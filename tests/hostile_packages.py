@@ -102,6 +102,8 @@ def rewrite(desc_path: Path) -> None:
         q["detail"] = tag(q.get("detail") or "x")
     if quality:
         quality[0]["status"] = "discrepancy"  # shown above the table
+        quality[0]["reason"] = ALL             # with its acknowledged reason
+        quality[0]["row"] = tag(str(quality[0].get("row") or "x"))
     res = desc["resources"][0]
     fields = res["schema"]["fields"]
     text_fields = [f["name"] for f in fields if f.get("type", "string") == "string" and f["name"] not in KEEP]

@@ -45,3 +45,31 @@ def test_file_system_error_is_a_plain_message(monkeypatch, capsys):
     assert cli.main(["validate"]) == 1
     err = capsys.readouterr().err
     assert err == "ERROR /read-only/site: Permission denied\n"
+
+
+def checklist() -> str:
+    readme = (ROOT / "README.md").read_text("utf-8")
+    return readme.split("### Adding a report (checklist)", 1)[1].split("\n## ", 1)[0]
+
+
+def test_every_command_the_adding_a_report_checklist_names_exists():
+    text = checklist()
+    named = set(re.findall(r"`make ([a-z-]+)", text))
+    assert {"new-report", "extract", "validate", "test", "site"} <= named
+    assert named <= makefile_targets(), named - makefile_targets()
+    for variable in re.findall(r"`make [a-z-]+ ((?:[A-Z]+=\S+ ?)+)", text):
+        for name in re.findall(r"([A-Z]+)=", variable):  # the Makefile passes every variable it names
+            assert f"$({name})" in (ROOT / "Makefile").read_text("utf-8"), name
+    for path in re.findall(r"`((?:scripts|datapackages|tests)/[^`<]*?)/?`", text):
+        assert (ROOT / path).exists(), path
+
+
+def test_readme_report_table_is_the_registry():
+    import json
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    table = readme.split("| report | slug | packages |", 1)[1].split("\n\n", 1)[0]
+    slugs = re.findall(r"\| `([a-z0-9-]+)` \|", table)
+    registry = json.loads((ROOT / "datapackages" / "reports.json").read_text("utf-8"))
+    assert slugs == [r["slug"] for r in registry]
+    assert not re.search(r"\b(five|six|seven) (official )?reports\b", readme)

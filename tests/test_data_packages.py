@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from scripts.portal import paths
+from scripts.portal.extract import keyfigures
+from scripts.portal.extract.recipe import table_recipes
 from scripts.portal.extract.run import build_all, drift
 from scripts.portal.validate import validate_all
 
@@ -18,14 +20,12 @@ from conftest import real_packages
 
 FIXTURES = Path(__file__).parent / "fixtures" / "second_transcription"
 META = {"row_type", "parent", "source_line"}
-EXPECTED_TABLES = ({("liaoning-internet-2020", t) for t in
-                    ["表1", "表2", "表3", "表4", "附表1", "附表2", "附表3", "附表4"]}
-                   | {("cnnic-47", f"表{i}") for i in range(1, 9)}
-                   | {("cnnic-47", f"附表{i}") for i in range(1, 10)}
-                   | {("digital-liaoning-plan-2", "主要指标")})
-SLUGS = ["liaoning-internet-2020", "digital-liaoning-plan-2", "cnnic-47",
-         "shenyang-data-bureau-2024", "digital-shenyang-2022"]
 
+
+def key_figure_slugs() -> list[str]:
+    """Reports with a key-figures block and a transcription that has rows (from the recipes)."""
+    return [slug for slug in keyfigures.meta_for(paths.RECIPES)
+            if keyfigures.transcribed(paths.RECIPES / f"{slug}-key-figures.csv")]
 
 def load(directory: Path) -> tuple[dict, list[dict]]:
     desc = json.loads((directory / "datapackage.json").read_text("utf-8"))
@@ -37,10 +37,13 @@ def table_packages():
     return [d for d in real_packages() if load(d)[0]["x-source"]["table"] != "key-figures"]
 
 
-def test_every_table_and_key_figure_package_exists():
-    found = {(load(d)[0]["x-source"]["report"], load(d)[0]["x-source"]["table"]) for d in real_packages()}
-    assert EXPECTED_TABLES - found == set(), "missing table packages"
-    assert {(s, "key-figures") for s in SLUGS} <= found
+def test_every_recipe_and_report_has_its_package(reports):
+    """The expected packages come from the recipes and the registry: a new report is tested as the others."""
+    found = {load(d)[0]["name"]: load(d)[0]["x-source"]["report"] for d in real_packages()}
+    expected = {r.name for r in table_recipes(paths.RECIPES)} | {f"{s}-key-figures" for s in key_figure_slugs()}
+    assert expected - set(found) == set(), "recipes whose package is missing (run make extract)"
+    assert set(found) - expected == set(), "packages that no recipe produces"
+    assert set(reports) - set(found.values()) == set(), "registered reports that publish nothing"
 
 
 def test_all_packages_validate():
@@ -85,7 +88,7 @@ def test_every_table_number_is_on_its_source_line(directory, sources, reports):
                     f"{directory.name} line {row['source_line']} field {name}: {row[name]} not in {line!r}"
 
 
-@pytest.mark.parametrize("slug", SLUGS)
+@pytest.mark.parametrize("slug", key_figure_slugs())
 def test_key_figures_are_on_their_source_line(slug, sources, reports):
     _, rows = load(paths.packages_dir() / f"{slug}-key-figures")
     lines = (sources / reports[slug]["source_file"]).read_text("utf-8").splitlines()

@@ -101,6 +101,7 @@ CASES = {
                                   "computed 28.82", "acknowledged:"],
     "stale-acknowledgement": ["row 合计", "field share", "matches no discrepancy"],
     "check-cannot-run": ["check sum (share) cannot run", "no total row"],
+    "script-in-reason": ["x-acknowledged[0].reason contains markup"],
 }
 ACCEPTED = {"ok-good", "ok-bom", "ok-accepted-untrusted"}
 LIMIT = 30  # seconds per case: no hang

@@ -98,8 +98,15 @@ def check_quality(desc: dict, records: list[dict], fields: list[dict], result: R
     except (CheckError, ValueError, ArithmeticError) as exc:
         result.error(f"quality check cannot run: {exc}", file=DESCRIPTOR)
         return
+    acks = desc.get("x-acknowledged", [])  # typed by the package schema
+    for index, item in enumerate(acks):
+        if not item["reason"].strip():
+            result.error(f"x-acknowledged[{index}] needs a reason", file=DESCRIPTOR)
+        elif MARKUP.search(item["reason"]):
+            result.error(f"x-acknowledged[{index}].reason contains markup or a script: {item['reason'][:60]!r}",
+                         file=DESCRIPTOR)
     result.checks = len(findings)
-    findings, problems = ack.apply(findings, desc.get("x-acknowledged", []))
+    findings, problems = ack.apply(findings, acks)
     for problem in problems:
         result.error(problem["message"], file=DESCRIPTOR, row=problem["row"], field=problem["field"])
     result.discrepancies = sum(f["status"] == "discrepancy" and "reason" in f for f in findings)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+import zhconv
 
 from ..errors import PortalError
 from ..paths import ROOT
@@ -129,8 +130,9 @@ def guess_checks(table: Table, fields: list[dict], totals: list[str]) -> list[di
     numeric = [f["name"] for f in fields if f["type"] != "string"]
     shares = [f["name"] for f in fields if f.get("unit") == "%"]
     checks = [{"check": "sum", "field": n} for n in numeric if n not in shares] if totals else []
-    return checks + [{"check": "share_sum", "field": n} for n in shares if "比例" in table.caption
-                     or "占比" in table.caption or "构成" in table.caption]
+    titled = {f["name"]: f["title"] + table.caption for f in fields}
+    return checks + [{"check": "share_sum", "field": n} for n in shares
+                     if any(word in titled[n] for word in ("比例", "占比", "构成"))]
 
 
 def recipe_skeleton(table: Table, slug: str) -> dict:
@@ -157,8 +159,6 @@ def recipe_skeleton(table: Table, slug: str) -> dict:
 
 
 def registry_entry(source: Path, lines: list[str], slug: str) -> dict:
-    import zhconv
-
     code = re.match(r"^(\d+)_", source.name)
     title, title_en = guess_titles(lines)
     text = "".join(lines[:400])

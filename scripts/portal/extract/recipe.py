@@ -16,6 +16,7 @@ import yaml
 
 from ..errors import PortalError
 from ..model.schema import check
+from ..paths import ROOT
 
 SCHEMA_FILE = Path(__file__).with_name("recipe-schema.yaml")
 
@@ -100,8 +101,9 @@ def check_schema(data, root: dict, path: Path, package: str | None) -> None:
     if problems:
         lines = "; ".join(f"{where}: {what}" for where, what in problems[:8])
         more = f" (and {len(problems) - 8} more)" if len(problems) > 8 else ""
+        shown = path.relative_to(ROOT) if path.is_absolute() and path.is_relative_to(ROOT) else path
         raise PortalError(f"recipe does not follow recipe-schema.yaml: {lines}{more}",
-                          package=package, file=str(path))
+                          package=package, file=str(shown))
 
 
 def read_yaml(path: Path):

@@ -57,6 +57,7 @@ def code_version() -> str:
     files.append(SITE.parent / "__init__.py")  # __version__
     files.append(SITE.parent / "settings.yaml")  # portal name, highlighted place, ...
     files += sorted((SITE.parent / "model").glob("*.py"))  # how packages are read
+    files.append(SITE.parent / "extract" / "recipe-schema.yaml")  # the recipe reference page
     for p in files:
         parts += [p.relative_to(SITE.parent).as_posix(), p.read_bytes()]
     for lib in LIBRARIES:

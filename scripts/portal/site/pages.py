@@ -243,7 +243,32 @@ def global_pages(e, data: SiteData) -> dict:
     out["comparisons.md"] = render(e, "comparisons.md.j2", "comparisons.md", data=data,
                                    cmp=data.comparisons,
                                    fm=front_matter(title="报告对比", description="辽宁与全国、辽宁在各省中的位次、规划目标进度"))
+    out.update(about_pages(e, portal))
     return out
+
+
+CN_DIGITS = "零一二三四五六七八九十"
+
+
+def cn_number(n: int) -> str:
+    """一 … 十 for small counts in running text, digits beyond."""
+    return CN_DIGITS[n] if 0 <= n <= 10 else str(n)
+
+
+def about_pages(e, portal) -> dict:
+    """The about page (its counts derived from the packages) and the generated recipe reference."""
+    from scripts.portal.site import reference
+
+    counts = {"reports_cn": cn_number(len(portal.reports)), "packages": len(portal.packages),
+              "rows": sum(len(p.rows) for p in portal.packages),
+              "acknowledged": sum(q.get("status") == "discrepancy" for p in portal.packages for q in p.quality)}
+    return {
+        "about.md": render(e, "about.md.j2", "about.md", counts=counts, fm=front_matter(
+            title="关于与方法", description="数据如何从报告中提取、如何校验、数据约定、许可与报错方式")),
+        "recipe-reference.md": render(e, "recipe_reference.md.j2", "recipe-reference.md",
+                                      sections=reference.sections(), fm=front_matter(
+                                          title="配方参考", description="表格配方与关键数字配置的每个键：说明与示例")),
+    }
 
 
 def nav_text(portal) -> str:
@@ -263,7 +288,7 @@ def nav(portal) -> list:
             else:
                 children.append({plain(label): dataset_doc(pkg)})
         items.append({plain(report.title): children})
-    items.append({"关于": ["about.md", {"数据约定": "conventions.md"}]})
+    items.append({"关于": ["about.md", {"数据约定": "conventions.md"}, {"配方参考": "recipe-reference.md"}]})
     return items
 
 

@@ -1,0 +1,51 @@
+"""The recipe reference page's data: every key of recipe-schema.yaml with its description and example."""
+
+from __future__ import annotations
+
+import yaml
+
+from scripts.portal.extract.recipe import schema
+
+SECTIONS = [  # (title, $defs entry or None for the top level, what the keys belong to)
+    ("表格配方 Table recipe", None, "scripts/portal/recipes/tables/<package-name>.yaml"),
+    ("字段 Field", "field", "each item of fields:"),
+    ("图表提示 Display", "display", "display:"),
+    ("已确认的原文不一致 Acknowledgement", "acknowledgement", "each item of acknowledged:"),
+    *[(f"检查 check: {kind}", f"check_{kind}", "an item of checks:")
+      for kind in ("sum", "share_sum", "share", "growth", "parts", "ratio", "blocks", "formula")],
+    ("关键数字 key-figures.yaml", "key_figures", "recipes/key-figures.yaml, under the report's slug"),
+]
+
+
+def example(key: str, spec: dict) -> str:
+    """One line of YAML showing the key with its first example."""
+    value = (spec.get("examples") or [spec.get("const", spec.get("default", ""))])[0]
+    text = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, sort_keys=False, width=10**6).strip()
+    return f"{key}: {text.removesuffix('...').strip()}"
+
+
+def keys_of(part: dict) -> list[dict]:
+    required = set(part.get("required", []))
+    out = []
+    for key, spec in part.get("properties", {}).items():
+        if key == "check":
+            continue
+        target = spec
+        if "$ref" in spec:
+            target = schema()["$defs"][spec["$ref"].rsplit("/", 1)[-1]]
+        kinds = target.get("type") or ("one of " + ", ".join(map(str, target["enum"])) if "enum" in target else "")
+        out.append({"key": key, "required": key in required,
+                    "type": " or ".join(kinds) if isinstance(kinds, list) else kinds,
+                    "description": spec.get("description") or target.get("description", ""),
+                    "example": example(key, {**target, **spec})})
+    return out
+
+
+def sections() -> list[dict]:
+    root = schema()
+    out = []
+    for title, name, where in SECTIONS:
+        part = root if name is None else root["$defs"][name]
+        out.append({"title": title, "where": where, "description": part.get("description", ""),
+                    "entries": keys_of(part)})
+    return out
