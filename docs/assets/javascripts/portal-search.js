@@ -1,0 +1,297 @@
+/* Portal search: the engine behind Material's search box, run as its web worker.
+ *
+ * Material's page script keeps the search box, keyboard shortcuts, result list and
+ * highlighting; it fetches search/search_index.json (a stub: Material's search config plus
+ * the name of the portal's index) and sends it here. This worker then fetches the index
+ * (built by scripts/portal/site/search.py), off the page's thread, and answers queries.
+ *
+ * Queries are normalised and segmented as the index was: NFKC, lower case, traditional ->
+ * simplified by the index's character table, no thousands separators; Latin/digit runs are
+ * tokens of their own (5G基站 -> 5g 基站) and Chinese runs are cut by longest match against
+ * the index's vocabulary. Ranking prefers, in this order: pages matching more of the query's
+ * words; the query (or one of its space-separated parts) being a page's title, indicator
+ * name or alias, then part of its title, then part of a name; indicator pages; Liaoning's figure; title and name matches
+ * over body matches (the index's weights). No eval, no inline script, no request but the
+ * index (strict CSP). Also loadable in Node (module.exports) for the unit tests.
+ */
+(function () {
+  "use strict";
+
+  var HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff";
+  var TOKEN = new RegExp("[a-z0-9]+(?:\\.[0-9]+)*|[" + HAN + "]+", "g");
+  var LATIN = /^[a-z0-9]/;
+  var THOUSANDS = /(\d),(?=\d{3}(?!\d))/g;
+  var STOP = toSet("的 了 是 有 和 与 及 或 在 多少 什么 几 吗 呢 为 年 月 个 哪些 怎样 如何 情况 数据");
+  var KIND_RANK = { indicator: 2, "key-figures": 1, dataset: 1, report: 0, page: 0 };
+  var LOCAL = "辽宁";
+  var MAX_RESULTS = 50;
+  var MAX_FACTS = 3;
+  var MAX_PREFIX = 30;
+
+  function toSet(words) {
+    var s = Object.create(null);
+    words.split(" ").forEach(function (w) { s[w] = true; });
+    return s;
+  }
+
+  function Engine(index) {
+    this.tokens = index.tokens;
+    this.t2s = Object.create(null);
+    var pairs = Array.from(index.t2s || "");
+    for (var i = 0; i + 1 < pairs.length; i += 2) this.t2s[pairs[i]] = pairs[i + 1];
+    this.vocab = Object.keys(index.tokens).sort();
+    this.known = Object.create(null);
+    this.maxLen = 1;
+    for (var j = 0; j < this.vocab.length; j++) {
+      this.known[this.vocab[j]] = true;
+      this.maxLen = Math.max(this.maxLen, this.vocab[j].length);
+    }
+    var self = this;
+    this.docs = index.docs.map(function (d) {
+      var facts = (d.f || []).map(function (f) { return { term: f[0], answer: f[1], norm: self.normalise(f[0]) }; });
+      return { doc: d, title: self.normalise(d.t), desc: self.normalise(d.d || ""), facts: facts,
+               terms: (d.s || []).map(function (t) { return self.normalise(t); })
+                 .concat(facts.map(function (f) { return f.norm; })) };
+    });
+  }
+
+  /* ------------------------------------------------------------ text -> tokens */
+
+  Engine.prototype.normalise = function (text) {
+    var t2s = this.t2s, out = "";
+    var chars = Array.from(String(text == null ? "" : text).normalize("NFKC").toLowerCase());
+    for (var i = 0; i < chars.length; i++) out += t2s[chars[i]] || chars[i];
+    return out.replace(THOUSANDS, "$1");
+  };
+
+  /* Longest match against the vocabulary; a character no word starts with stands alone.
+   * `below` caps the word length (to split a word into smaller vocabulary words). */
+  Engine.prototype.cut = function (run, below) {
+    var out = [], i = 0, max = Math.min(this.maxLen, below || Infinity);
+    while (i < run.length) {
+      var len = Math.min(max, run.length - i);
+      while (len > 1 && !this.known[run.substr(i, len)]) len--;
+      out.push(run.substr(i, len));
+      i += len;
+    }
+    return out;
+  };
+
+  /* Normalised text -> tokens, as scripts/portal/site/search.py:words cuts it. */
+  Engine.prototype.segment = function (norm) {
+    var out = [], m;
+    TOKEN.lastIndex = 0;
+    while ((m = TOKEN.exec(norm)) !== null) {
+      if (LATIN.test(m[0])) out.push(m[0]);
+      else out.push.apply(out, this.cut(m[0]));
+    }
+    return out;
+  };
+
+  /* ------------------------------------------------------------ postings */
+
+  function postings(list, factor, into) {
+    for (var i = 0; i + 1 < list.length; i += 2) {
+      var w = list[i + 1] * factor;
+      if (!(into[list[i]] >= w)) into[list[i]] = w;
+    }
+    return into;
+  }
+
+  Engine.prototype.prefixed = function (token) {
+    var lo = 0, hi = this.vocab.length, out = [];
+    while (lo < hi) { var mid = (lo + hi) >> 1; if (this.vocab[mid] < token) lo = mid + 1; else hi = mid; }
+    for (var i = lo; i < this.vocab.length && out.length < MAX_PREFIX && this.vocab[i].indexOf(token) === 0; i++) {
+      if (this.vocab[i] !== token) out.push(this.vocab[i]);
+    }
+    return out;
+  };
+
+  /* {doc index: weight} of the pages holding a token: the token itself; else, for a word the
+   * index has only in parts, pages holding all its parts; else (a word being typed) the
+   * vocabulary words it begins. */
+  Engine.prototype.lookup = function (token) {
+    var hits = Object.create(null), self = this;
+    if (this.tokens[token]) return postings(this.tokens[token], 1, hits);
+    if (!LATIN.test(token) && token.length > 1) {
+      var parts = this.cut(token, token.length - 1).filter(function (p) { return self.tokens[p]; });
+      if (parts.length > 1 && parts.join("") === token) {
+        var maps = parts.map(function (p) { return postings(self.tokens[p], 0.7, Object.create(null)); });
+        Object.keys(maps[0]).forEach(function (d) {
+          if (maps.every(function (m) { return d in m; })) {
+            hits[d] = Math.min.apply(null, maps.map(function (m) { return m[d]; }));
+          }
+        });
+        if (Object.keys(hits).length) return hits;
+      }
+    }
+    this.prefixed(token).forEach(function (w) { postings(self.tokens[w], 0.5, hits); });
+    return hits;
+  };
+
+  /* ------------------------------------------------------------ ranking */
+
+  Engine.prototype.parse = function (query) {
+    var norm = this.normalise(query), self = this;
+    var chunks = [], tokens = [], seen = Object.create(null);
+    norm.split(/[^a-z0-9.\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/).forEach(function (chunk) {
+      var words = self.segment(chunk);
+      if (!words.length) return;
+      chunks.push({ text: words.join(""), words: words });
+      words.forEach(function (w) { if (!seen[w]) { seen[w] = true; tokens.push(w); } });
+    });
+    var content = tokens.filter(function (t) { return !STOP[t]; });
+    return { chunks: chunks, tokens: content.length ? content : tokens, all: tokens };
+  };
+
+  /* 4: a chunk is the title, a name or an alias; 3: part of the title; 2: part of a name;
+   * 1: part of the description. */
+  function phraseLevel(entry, chunk) {
+    if (chunk.length < 2 && !LATIN.test(chunk)) return 0;
+    if (entry.title === chunk || entry.terms.indexOf(chunk) >= 0) return 4;
+    if (entry.title.indexOf(chunk) >= 0) return 3;
+    if (entry.terms.some(function (t) { return t.indexOf(chunk) >= 0; })) return 2;
+    return entry.desc.indexOf(chunk) >= 0 ? 1 : 0;
+  }
+
+  /* The page's figures that answer the query, best first (Liaoning's first among equals). */
+  function bestFacts(entry, q) {
+    if (!entry.facts.length) return [];
+    var scored = entry.facts.map(function (f, i) {
+      var s = 0;
+      q.chunks.forEach(function (c) { s += f.norm === c.text ? 10 : f.norm.indexOf(c.text) >= 0 ? 5 : 0; });
+      q.tokens.forEach(function (t) { if (f.norm.indexOf(t) >= 0) s += 1; });
+      return { fact: f, score: s, local: f.answer.indexOf(LOCAL) >= 0 ? 1 : 0, i: i };
+    }).filter(function (x) { return x.score > 0; });
+    scored.sort(function (a, b) { return b.score - a.score || b.local - a.local || a.i - b.i; });
+    var top = scored.length ? scored[0].score : 0;
+    return scored.filter(function (x) { return x.score * 2 >= top; }).slice(0, MAX_FACTS);
+  }
+
+  Engine.prototype.search = function (query) {
+    var q = this.parse(query), self = this;
+    var found = Object.create(null);
+    var hits = q.tokens.map(function (t) { return self.lookup(t); });
+    var known = q.tokens.filter(function (t, i) { return Object.keys(hits[i]).length; });
+    hits.forEach(function (h, i) {
+      Object.keys(h).forEach(function (d) {
+        var r = found[d] || (found[d] = { id: +d, matched: {}, weight: 0 });
+        r.matched[q.tokens[i]] = true;
+        r.weight += h[d];
+      });
+    });
+    q.chunks.forEach(function (c) {
+      self.docs.forEach(function (entry, d) {
+        var level = phraseLevel(entry, c.text);
+        if (!level) return;
+        var r = found[d] || (found[d] = { id: d, matched: {}, weight: 0 });
+        r.phrase = (r.phrase || 0) + level;
+        if (level >= 2) c.words.forEach(function (w) { r.matched[w] = true; });
+      });
+    });
+    var results = Object.keys(found).map(function (d) {
+      var r = found[d], entry = self.docs[r.id];
+      r.count = known.filter(function (t) { return r.matched[t]; }).length;
+      r.phrase = r.phrase || 0;
+      r.kind = KIND_RANK[entry.doc.k] || 0;
+      r.facts = bestFacts(entry, q);
+      var said = r.facts.length ? r.facts[0].fact.answer : entry.doc.a || "";
+      r.local = said.indexOf(LOCAL) >= 0 ? 1 : 0;
+      r.score = r.count * 1e6 + r.phrase * 1e5 + r.kind * 1e4 + r.local * 1e3 + Math.min(r.weight, 999);
+      return r;
+    }).filter(function (r) { return r.count > 0 || r.phrase > 0; });
+    results.sort(function (a, b) { return b.score - a.score || self.docs[a.id].doc.t.length - self.docs[b.id].doc.t.length; });
+    return { query: q, results: keepBest(results).slice(0, MAX_RESULTS) };
+  };
+
+  /* Pages matching all the words (as many as any page matches) first; the rest only when
+   * fewer than five pages match that many. */
+  function keepBest(results) {
+    if (!results.length) return results;
+    var best = results[0].count;
+    var top = results.filter(function (r) { return r.count >= best; });
+    return top.length >= 5 ? top : results;
+  }
+
+  /* ------------------------------------------------------------ results for Material */
+
+  function escapeHtml(s) {
+    return String(s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  /* text escaped, with the tokens (found in its normal form) marked. */
+  Engine.prototype.highlight = function (text, tokens) {
+    var chars = Array.from(String(text || "").replace(/\u200b/g, ""));
+    var norm = [], owner = [], marked = [];
+    var cache = this.charCache || (this.charCache = Object.create(null));
+    for (var i = 0; i < chars.length; i++) {
+      var n = cache[chars[i]] || (cache[chars[i]] = Array.from(this.normalise(chars[i])));
+      for (var j = 0; j < n.length; j++) { norm.push(n[j]); owner.push(i); }
+    }
+    var flat = norm.join("");
+    tokens.forEach(function (t) {
+      if (!t) return;
+      for (var k = flat.indexOf(t); k >= 0; k = flat.indexOf(t, k + t.length)) {
+        for (var x = k; x < k + t.length; x++) marked[owner[x]] = true;
+      }
+    });
+    var out = "", open = false;
+    for (var c = 0; c < chars.length; c++) {
+      if (marked[c] && !open) { out += "<mark>"; open = true; }
+      if (!marked[c] && open) { out += "</mark>"; open = false; }
+      out += escapeHtml(chars[c]);
+    }
+    return out + (open ? "</mark>" : "");
+  };
+
+  /* One result as Material renders it: {location, title, text (HTML), score, terms}. */
+  Engine.prototype.document = function (r, q) {
+    var entry = this.docs[r.id], d = entry.doc, self = this, marks = q.all;
+    var text = "";
+    if (d.a) text += '<p class="portal-search__answer"><strong>' + this.highlight(d.a, []) + "</strong></p>";
+    if (r.facts.length) {
+      text += '<ul class="portal-search__facts">' + r.facts.map(function (x) {
+        return "<li>" + self.highlight(x.fact.term, marks) + "：<strong>" + self.highlight(x.fact.answer, []) + "</strong></li>";
+      }).join("") + "</ul>";
+    }
+    if (d.d) text += "<p>" + this.highlight(d.d, marks) + "</p>";
+    var terms = {};
+    q.all.forEach(function (t) { terms[t] = !!r.matched[t] || STOP[t] === true; });
+    return { location: d.u, title: this.highlight(d.t, marks), text: text, score: r.score, terms: terms };
+  };
+
+  /* Material's QUERY -> RESULT payload: one item (a page, no sections) per result. */
+  Engine.prototype.answer = function (query) {
+    var found = this.search(query), self = this;
+    var items = found.results.map(function (r) { return [self.document(r, found.query)]; });
+    return { items: items, total: items.length };
+  };
+
+  /* ------------------------------------------------------------ worker protocol */
+
+  var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3;
+
+  function startWorker(scope) {
+    var engine = null;
+    scope.addEventListener("message", function (ev) {
+      var msg = ev.data || {};
+      if (msg.type === SETUP) {
+        var name = (msg.data && msg.data.config && msg.data.config.portal_index) || "portal-index.json";
+        fetch(new URL("../../search/" + name, scope.location.href))
+          .then(function (r) { if (!r.ok) throw new Error("search index: HTTP " + r.status); return r.json(); })
+          .then(function (index) { engine = new Engine(index); scope.postMessage({ type: READY }); })
+          .catch(function (err) { console.warn("search unavailable:", err.message); });
+      } else if (msg.type === QUERY && engine) {
+        scope.postMessage({ type: RESULT, data: engine.answer(String(msg.data || "")) });
+      }
+    });
+  }
+
+  if (typeof module !== "undefined" && module.exports) {
+    module.exports = { Engine: Engine, escapeHtml: escapeHtml };
+  } else if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope) {
+    startWorker(self);
+  }
+})();
