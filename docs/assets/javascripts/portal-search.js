@@ -48,7 +48,9 @@
     }
     var self = this;
     this.docs = index.docs.map(function (d) {
-      var facts = (d.f || []).map(function (f) { return { term: f[0], answer: f[1], norm: self.normalise(f[0]) }; });
+      var facts = (d.f || []).map(function (f) {
+        return { term: f[0], answer: f[1], norm: self.normalise(f[0]), place: self.normalise(f[1]) };
+      });
       return { doc: d, title: self.normalise(d.t), desc: self.normalise(d.d || ""), facts: facts,
                terms: (d.s || []).map(function (t) { return self.normalise(t); })
                  .concat(facts.map(function (f) { return f.norm; })) };
@@ -154,18 +156,36 @@
     return entry.desc.indexOf(chunk) >= 0 ? 1 : 0;
   }
 
+  /* How well one figure answers the query: 10 per chunk that is its name (or its name
+   * plus words its answer holds: 全国网民规模 -> 网民规模, 9.89 亿（全国）), 5 per chunk
+   * inside its name, 1 per query word in its name or answer. */
+  function factScore(f, q) {
+    var s = 0;
+    q.chunks.forEach(function (c) {
+      if (f.norm === c.text) { s += 10; return; }
+      var inName = c.words.filter(function (w) { return f.norm.indexOf(w) >= 0; });
+      var rest = c.words.filter(function (w) { return inName.indexOf(w) < 0; });
+      if (rest.length && inName.join("") === f.norm && rest.every(function (w) { return f.place.indexOf(w) >= 0; })) s += 10;
+      else if (f.norm.indexOf(c.text) >= 0) s += 5;
+    });
+    q.tokens.forEach(function (t) { if (f.norm.indexOf(t) >= 0 || f.place.indexOf(t) >= 0) s += 1; });
+    return s;
+  }
+
   /* The page's figures that answer the query, best first (Liaoning's first among equals). */
   function bestFacts(entry, q) {
     if (!entry.facts.length) return [];
+    var seen = Object.create(null);
     var scored = entry.facts.map(function (f, i) {
-      var s = 0;
-      q.chunks.forEach(function (c) { s += f.norm === c.text ? 10 : f.norm.indexOf(c.text) >= 0 ? 5 : 0; });
-      q.tokens.forEach(function (t) { if (f.norm.indexOf(t) >= 0) s += 1; });
-      return { fact: f, score: s, local: f.answer.indexOf(LOCAL) >= 0 ? 1 : 0, i: i };
+      return { fact: f, score: factScore(f, q), local: f.answer.indexOf(LOCAL) >= 0 ? 1 : 0, i: i };
     }).filter(function (x) { return x.score > 0; });
     scored.sort(function (a, b) { return b.score - a.score || b.local - a.local || a.i - b.i; });
     var top = scored.length ? scored[0].score : 0;
-    return scored.filter(function (x) { return x.score * 2 >= top; }).slice(0, MAX_FACTS);
+    return scored.filter(function (x) {
+      var key = x.fact.term + "\u0000" + x.fact.answer;
+      if (seen[key] || x.score * 2 < top) return false;
+      return (seen[key] = true);
+    }).slice(0, MAX_FACTS);
   }
 
   Engine.prototype.search = function (query) {
@@ -195,6 +215,7 @@
       r.phrase = r.phrase || 0;
       r.kind = KIND_RANK[entry.doc.k] || 0;
       r.facts = bestFacts(entry, q);
+      if (r.facts.length && r.facts[0].score >= 10 * q.chunks.length) r.phrase = Math.max(r.phrase, 4 * q.chunks.length);
       var said = r.facts.length ? r.facts[0].fact.answer : entry.doc.a || "";
       r.local = said.indexOf(LOCAL) >= 0 ? 1 : 0;
       r.score = r.count * 1e6 + r.phrase * 1e5 + r.kind * 1e4 + r.local * 1e3 + Math.min(r.weight, 999);
