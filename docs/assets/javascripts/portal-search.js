@@ -24,7 +24,7 @@
   var STOP = toSet("的 了 是 有 和 与 及 或 在 多少 什么 几 吗 呢 为 年 月 个 哪些 怎样 如何 情况 数据");
   var KIND_RANK = { indicator: 2, "key-figures": 1, dataset: 1, report: 0, page: 0 };
   var LOCAL = "辽宁";
-  var MAX_RESULTS = 50;
+  var MAX_RESULTS = 30;
   var MAX_FACTS = 3;
   var MAX_PREFIX = 30;
 
