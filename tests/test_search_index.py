@@ -51,7 +51,8 @@ PAGE_HTML = """
 def test_page_from_html_keeps_prose_and_headings_not_tables_code_or_excluded_sections():
     meta = {"title": "页面标题", "description": "描述", "search_kind": "key-figures",
             "search_terms": ["网民规模", None, " "], "search_answer": "辽宁省 3,052.1 万人（2020）",
-            "search_facts": [["网民规模", "3,052.1 万（辽宁省，2020-12）"], ["bad"]]}
+            "search_facts": [["网民规模", "3,052.1 万（辽宁省，2020-12）"], ["bad"],
+                             ["网民规模", "3,052.1 万（辽宁省，2020-12）"]]}
     p = search.page_from_html("datasets/x/", meta, "导航标题", PAGE_HTML)
     assert p.title == "页面标题" and p.kind == "key-figures" and p.answer.startswith("辽宁省")
     assert p.terms == ["网民规模"] and p.facts == [["网民规模", "3,052.1 万（辽宁省，2020-12）"]]

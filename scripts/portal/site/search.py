@@ -124,8 +124,10 @@ def page_from_html(url: str, meta: dict, title: str, content: str) -> Page:
     content = SKIP_BLOCKS.sub(" ", content)
     content = drop_excluded_sections(content)
     headings = [text_of(m.group(3)) for m in HEADING.finditer(content)]
-    facts = [[str(f[0]), str(f[1])] for f in meta.get("search_facts") or []
-             if isinstance(f, (list, tuple)) and len(f) == 2]
+    facts = []
+    for f in meta.get("search_facts") or []:   # (a figure the report prints twice is shown once)
+        if isinstance(f, (list, tuple)) and len(f) == 2 and [str(f[0]), str(f[1])] not in facts:
+            facts.append([str(f[0]), str(f[1])])
     return Page(url=url, title=" ".join(str(meta.get("title") or title or "").split()), kind=kind if kind in KINDS else "page",
                 answer=" ".join(str(meta.get("search_answer") or "").split()),
                 description=" ".join(str(meta.get("description") or "").split()),
@@ -242,3 +244,17 @@ def index_path(site_dir: Path) -> Path:
     """The index file of a built site (named in the stub)."""
     stub = json.loads((Path(site_dir) / STUB_FILE).read_text(encoding="utf-8"))
     return Path(site_dir) / "search" / stub["config"]["portal_index"]
+
+
+CLIENT_FILE = "assets/javascripts/portal-search.js"
+
+
+def shipped_bytes(site_dir: Path) -> int | None:
+    """What a reader's browser downloads for search: the index plus the client (None when
+    the site has no portal index)."""
+    try:
+        index = index_path(site_dir)
+    except (FileNotFoundError, KeyError, ValueError):
+        return None
+    client = Path(site_dir) / CLIENT_FILE
+    return index.stat().st_size + (client.stat().st_size if client.exists() else 0)
