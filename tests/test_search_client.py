@@ -113,7 +113,7 @@ def test_results_show_the_answer_as_escaped_text_without_zero_width_spaces(clien
     items = client(("answer", "网民规模"))[0]
     first = items[0][0]
     assert first["location"] == "indicators/netizens/" and "3,052.1 万人" in first["text"]
-    assert set(first["terms"]) == {"网民", "规模"} and all(first["terms"].values())
+    assert {"网民", "规模", "网民规模"} == set(first["terms"]) and all(first["terms"].values())  # to highlight
     kf = next(i[0] for i in items if i[0]["location"] == "datasets/kf/part-4/")
     assert "<mark>网民规模</mark>：<strong>3,052.1 万（辽宁省，2020-12）</strong>" in kf["text"]
     hostile = next(i[0] for i in items if i[0]["location"] == "datasets/hostile/")
@@ -125,3 +125,10 @@ def test_results_show_the_answer_as_escaped_text_without_zero_width_spaces(clien
 
 def test_empty_and_unknown_queries_give_no_results(client):
     assert client(("rank", ""), ("rank", "   "), ("rank", "量子纠缠")) == [[], [], []]
+
+
+def test_words_as_printed_are_highlighted_on_the_opened_page(client):
+    """A simplified query opening a traditional page highlights what the page prints."""
+    report = next(i[0] for i in client(("answer", "沈阳"))[0] if i[0]["location"] == "reports/shenyang/")
+    assert "<mark>瀋陽</mark>" in report["title"]
+    assert report["terms"] == {"沈阳": True, "瀋陽": True}

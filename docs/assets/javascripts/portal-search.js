@@ -242,8 +242,9 @@
     });
   }
 
-  /* text escaped, with the tokens (found in its normal form) marked. */
-  Engine.prototype.highlight = function (text, tokens) {
+  /* text escaped, with the tokens (found in its normal form) marked; the marked runs as
+   * printed (瀋陽 for 沈阳) are added to `printed`, if given. */
+  Engine.prototype.highlight = function (text, tokens, printed) {
     var chars = Array.from(String(text || "").replace(/\u200b/g, ""));
     var norm = [], owner = [], marked = [];
     var cache = this.charCache || (this.charCache = Object.create(null));
@@ -258,29 +259,42 @@
         for (var x = k; x < k + t.length; x++) marked[owner[x]] = true;
       }
     });
-    var out = "", open = false;
-    for (var c = 0; c < chars.length; c++) {
+    var out = "", open = false, run = "";
+    for (var c = 0; c <= chars.length; c++) {
       if (marked[c] && !open) { out += "<mark>"; open = true; }
-      if (!marked[c] && open) { out += "</mark>"; open = false; }
+      if (!marked[c] && open) {
+        out += "</mark>"; open = false;
+        if (printed) printed[run] = true;
+        run = "";
+      }
+      if (c === chars.length) break;
+      if (open) run += chars[c];
       out += escapeHtml(chars[c]);
     }
-    return out + (open ? "</mark>" : "");
+    return out;
   };
 
   /* One result as Material renders it: {location, title, text (HTML), score, terms}. */
+  /* The figures answer; the description is shown when there are none (on a key-figures
+   * page it only repeats the title). `terms` tells Material which words to highlight on
+   * the opened page: the query's words and, as printed there, the runs marked here. */
   Engine.prototype.document = function (r, q) {
-    var entry = this.docs[r.id], d = entry.doc, self = this, marks = q.all;
+    var entry = this.docs[r.id], d = entry.doc, self = this, marks = q.all, printed = {};
     var text = "";
     if (d.a) text += '<p class="portal-search__answer"><strong>' + this.highlight(d.a, []) + "</strong></p>";
     if (r.facts.length) {
       text += '<ul class="portal-search__facts">' + r.facts.map(function (x) {
-        return "<li>" + self.highlight(x.fact.term, marks) + "：<strong>" + self.highlight(x.fact.answer, []) + "</strong></li>";
+        return "<li>" + self.highlight(x.fact.term, marks, printed) + "：<strong>" +
+          self.highlight(x.fact.answer, []) + "</strong></li>";
       }).join("") + "</ul>";
+    } else if (d.d) {
+      text += "<p>" + this.highlight(d.d, marks, printed) + "</p>";
     }
-    if (d.d) text += "<p>" + this.highlight(d.d, marks) + "</p>";
+    var title = this.highlight(d.t, marks, printed);
     var terms = {};
     q.all.forEach(function (t) { terms[t] = !!r.matched[t] || STOP[t] === true; });
-    return { location: d.u, title: this.highlight(d.t, marks), text: text, score: r.score, terms: terms };
+    Object.keys(printed).forEach(function (p) { if (!(p in terms) && !(p.toLowerCase() in terms)) terms[p] = true; });
+    return { location: d.u, title: title, text: text, score: r.score, terms: terms };
   };
 
   /* Material's QUERY -> RESULT payload: one item (a page, no sections) per result. */
