@@ -21,7 +21,8 @@
   var TOKEN = new RegExp("[a-z0-9]+(?:\\.[0-9]+)*|[" + HAN + "]+", "g");
   var LATIN = /^[a-z0-9]/;
   var THOUSANDS = /(\d),(?=\d{3}(?!\d))/g;
-  var STOP = toSet("的 了 是 有 和 与 及 或 在 多少 什么 几 吗 呢 为 年 月 个 哪些 怎样 如何 情况 数据");
+  var STOP = toSet("的 了 是 有 和 与 及 或 在 几 吗 呢 为 年 月 个 情况 数据");
+  var QUESTION = /有多少|是多少|多少|是什么|什么|哪些|哪个|怎么样|怎样|如何|吗|呢|\?/g;   // 辽宁有多少网民 -> 辽宁 网民
   var KIND_RANK = { indicator: 2, "key-figures": 1, dataset: 1, report: 0, page: 0 };
   var LOCAL = "辽宁";
   var MAX_RESULTS = 30;
@@ -134,7 +135,7 @@
   /* ------------------------------------------------------------ ranking */
 
   Engine.prototype.parse = function (query) {
-    var norm = this.normalise(query), self = this;
+    var norm = this.normalise(query).replace(QUESTION, " "), self = this;
     var chunks = [], tokens = [], seen = Object.create(null);
     norm.split(/[^a-z0-9.\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+/).forEach(function (chunk) {
       var words = self.segment(chunk);
@@ -146,30 +147,46 @@
     return { chunks: chunks, tokens: content.length ? content : tokens, all: tokens };
   };
 
-  /* 4: a chunk is the title, a name or an alias; 3: part of the title; 2: part of a name;
-   * 1: part of the description. */
+  /* How a chunk of the query meets a page: level 4 it is the title, a name or an alias;
+   * 3 it is part of the title (of a table, report or indicator: a key-figures page's title
+   * only lists its sections, so there it counts as 2); 2 part of a name, with `extra` the
+   * fewest characters around it (网民规模 is closer to 网民 than 农村网民规模 is); 1 part
+   * of the description. */
   function phraseLevel(entry, chunk) {
-    if (chunk.length < 2 && !LATIN.test(chunk)) return 0;
-    if (entry.title === chunk || entry.terms.indexOf(chunk) >= 0) return 4;
-    if (entry.title.indexOf(chunk) >= 0) return 3;
-    if (entry.terms.some(function (t) { return t.indexOf(chunk) >= 0; })) return 2;
-    return entry.desc.indexOf(chunk) >= 0 ? 1 : 0;
+    if (chunk.length < 2 && !LATIN.test(chunk)) return { level: 0, extra: 0 };
+    if (entry.title === chunk || entry.terms.indexOf(chunk) >= 0) return { level: 4, extra: 0 };
+    if (entry.title.indexOf(chunk) >= 0 && entry.doc.k !== "key-figures") {
+      return { level: 3, extra: entry.title.length - chunk.length };
+    }
+    var extra = Infinity;
+    [entry.title].concat(entry.terms).forEach(function (t) {
+      if (t.length - chunk.length < extra && t.indexOf(chunk) >= 0) extra = t.length - chunk.length;
+    });
+    if (extra < Infinity) return { level: 2, extra: extra };
+    return { level: entry.desc.indexOf(chunk) >= 0 ? 1 : 0, extra: 0 };
   }
 
   /* How well one figure answers the query: 10 per chunk that is its name (or its name
    * plus words its answer holds: 全国网民规模 -> 网民规模, 9.89 亿（全国）), 5 per chunk
-   * inside its name, 1 per query word in its name or answer. */
+   * inside its name, 1 per query word in its name and 1 in its answer (a place: 沈阳市). */
   function factScore(f, q) {
     var s = 0;
     q.chunks.forEach(function (c) {
       if (f.norm === c.text) { s += 10; return; }
       var inName = c.words.filter(function (w) { return f.norm.indexOf(w) >= 0; });
-      var rest = c.words.filter(function (w) { return inName.indexOf(w) < 0; });
+      var rest = c.words.filter(function (w) { return inName.indexOf(w) < 0 && !STOP[w]; });
       if (rest.length && inName.join("") === f.norm && rest.every(function (w) { return f.place.indexOf(w) >= 0; })) s += 10;
       else if (f.norm.indexOf(c.text) >= 0) s += 5;
     });
-    q.tokens.forEach(function (t) { if (f.norm.indexOf(t) >= 0 || f.place.indexOf(t) >= 0) s += 1; });
+    q.tokens.forEach(function (t) { s += (f.norm.indexOf(t) >= 0 ? 1 : 0) + (f.place.indexOf(t) >= 0 ? 1 : 0); });
     return s;
+  }
+
+  /* Every chunk of the query is in the figure's name or its answer (辽宁 网民 ->
+   * 网民规模: 3,052.1 万（辽宁省，2020-12）). */
+  function covers(f, q) {
+    return q.chunks.length > 1 && q.chunks.some(function (c) { return f.norm.indexOf(c.text) >= 0; }) &&
+      q.chunks.every(function (c) { return f.norm.indexOf(c.text) >= 0 || f.place.indexOf(c.text) >= 0; });
   }
 
   /* The page's figures that answer the query, best first (Liaoning's first among equals). */
@@ -202,28 +219,49 @@
     });
     q.chunks.forEach(function (c) {
       self.docs.forEach(function (entry, d) {
-        var level = phraseLevel(entry, c.text);
-        if (!level) return;
+        var p = phraseLevel(entry, c.text);
+        if (!p.level) return;
         var r = found[d] || (found[d] = { id: d, matched: {}, weight: 0 });
-        r.phrase = (r.phrase || 0) + level;
-        if (level >= 2) c.words.forEach(function (w) { r.matched[w] = true; });
+        r.phrase = (r.phrase || 0) + p.level;
+        r.extra = (r.extra || 0) + p.extra;
+        if (p.level >= 2) c.words.forEach(function (w) { r.matched[w] = true; });
       });
     });
-    var results = Object.keys(found).map(function (d) {
-      var r = found[d], entry = self.docs[r.id];
-      r.count = known.filter(function (t) { return r.matched[t]; }).length;
-      r.phrase = r.phrase || 0;
-      r.kind = KIND_RANK[entry.doc.k] || 0;
-      r.facts = bestFacts(entry, q);
-      if (r.facts.length && r.facts[0].score >= 10 * q.chunks.length) r.phrase = Math.max(r.phrase, 4 * q.chunks.length);
-      var said = r.facts.length ? r.facts[0].fact.answer : entry.doc.a || "";
-      r.local = said.indexOf(LOCAL) >= 0 ? 1 : 0;
-      r.score = r.count * 1e6 + r.phrase * 1e5 + r.kind * 1e4 + r.local * 1e3 + Math.min(r.weight, 999);
-      return r;
-    }).filter(function (r) { return r.count > 0 || r.phrase > 0; });
-    results.sort(function (a, b) { return b.score - a.score || self.docs[a.id].doc.t.length - self.docs[b.id].doc.t.length; });
-    return { query: q, results: keepBest(results).slice(0, MAX_RESULTS) };
+    var results = Object.keys(found).map(function (d) { return self.rank(found[d], q, known); })
+      .filter(function (r) { return r.count > 0 || r.phrase > 0; });
+    results.sort(compare);
+    results = keepBest(results).slice(0, MAX_RESULTS);
+    results.forEach(function (r, i) { r.score = results.length - i; });  // Material: higher is better
+    return { query: q, results: results };
   };
+
+  /* A candidate's ranking keys (see compare). */
+  Engine.prototype.rank = function (r, q, known) {
+    var entry = this.docs[r.id];
+    r.count = known.filter(function (t) { return r.matched[t]; }).length;
+    r.phrase = r.phrase || 0;
+    r.extra = r.extra || 0;
+    r.kind = KIND_RANK[entry.doc.k] || 0;
+    r.facts = bestFacts(entry, q);
+    r.fact = r.facts.length ? r.facts[0].score : 0;
+    if (r.fact >= 10 * q.chunks.length) { r.phrase = 4 * q.chunks.length; r.extra = 0; }
+    else if (r.facts.length && covers(r.facts[0].fact, q) && r.phrase < 3 * q.chunks.length) {
+      r.phrase = 3 * q.chunks.length;  // one figure names every part of the query (网民, 辽宁)
+      r.extra = r.facts[0].fact.norm.length;
+    }
+    var said = r.facts.length ? r.facts[0].fact.answer : entry.doc.a || "";
+    r.local = said.indexOf(LOCAL) >= 0 ? 1 : 0;
+    r.titleLength = entry.doc.t.length;
+    return r;
+  };
+
+  /* More query words matched; the query a title or name (then part of one); indicator pages;
+   * the figure answering more of the query; the closer name; Liaoning's figure; the
+   * weights of the fields matched (title and names over prose); the shorter title. */
+  function compare(a, b) {
+    return b.count - a.count || b.phrase - a.phrase || b.kind - a.kind || b.fact - a.fact ||
+      a.extra - b.extra || b.local - a.local || b.weight - a.weight || a.titleLength - b.titleLength;
+  }
 
   /* Pages matching all the words (as many as any page matches) first; the rest only when
    * fewer than five pages match that many. */
