@@ -39,6 +39,8 @@ PAGES = [
          answer="辽宁省 3,052.1 万人（2020-12）", description="网民规模指标"),
     Page(url="datasets/kf/part-4/", title="辽宁关键数字：第 4 部分", kind="key-figures",
          facts=[["网民规模", "3,052.1 万（辽宁省，2020-12）"], ["互联网普及率", "71.7 %（辽宁省，2020-12）"]]),
+    Page(url="datasets/kf/part-5/", title="辽宁关键数字：第 5 部分：（三）农村网民规模", kind="key-figures",
+         facts=[["农村网民规模", "955.3 万（辽宁省，2020-12）"]]),
     Page(url="datasets/cnnic/part-4/", title="全国关键数字：第 4 部分", kind="key-figures",
          facts=[["网民规模", "9.89 亿（全国，2020-12）"], ["手机网民规模", "9.86 亿（全国，2020-12）"]]),
     Page(url="datasets/enterprises/", title="互联网企业", kind="dataset", terms=["互联网企业", "互联网投资"],
@@ -132,3 +134,10 @@ def test_words_as_printed_are_highlighted_on_the_opened_page(client):
     report = next(i[0] for i in client(("answer", "沈阳"))[0] if i[0]["location"] == "reports/shenyang/")
     assert "<mark>瀋陽</mark>" in report["title"]
     assert report["terms"] == {"沈阳": True, "瀋陽": True}
+
+
+def test_questions_drop_question_words_and_the_closest_name_comes_first(client):
+    for ranked in client(("rank", "网民"), ("rank", "辽宁有多少网民"), ("rank", "2020年辽宁网民规模")):
+        kf = [r for r in ranked if r.startswith("datasets/kf/")]
+        assert kf[:2] == ["datasets/kf/part-4/", "datasets/kf/part-5/"], ranked   # 网民规模 before 农村网民规模
+    assert client(("rank", "辽宁有多少网民"))[0][0] == "indicators/netizens/"   # its answer names 辽宁

@@ -52,6 +52,11 @@
       var facts = (d.f || []).map(function (f) {
         return { term: f[0], answer: f[1], norm: self.normalise(f[0]), place: self.normalise(f[1]) };
       });
+      if (d.a && !facts.length) {  // an indicator page: its names, each with its answer (shown once, as d.a)
+        facts = [d.t].concat(d.s || []).map(function (t) {
+          return { term: t, answer: d.a, norm: self.normalise(t), place: self.normalise(d.a), hidden: true };
+        });
+      }
       return { doc: d, title: self.normalise(d.t), desc: self.normalise(d.d || ""), facts: facts,
                terms: (d.s || []).map(function (t) { return self.normalise(t); })
                  .concat(facts.map(function (f) { return f.norm; })) };
@@ -320,8 +325,9 @@
     var entry = this.docs[r.id], d = entry.doc, self = this, marks = q.all, printed = {};
     var text = "";
     if (d.a) text += '<p class="portal-search__answer"><strong>' + this.highlight(d.a, []) + "</strong></p>";
-    if (r.facts.length) {
-      text += '<ul class="portal-search__facts">' + r.facts.map(function (x) {
+    var shown = r.facts.filter(function (x) { return !x.fact.hidden; });
+    if (shown.length) {
+      text += '<ul class="portal-search__facts">' + shown.map(function (x) {
         return "<li>" + self.highlight(x.fact.term, marks, printed) + "：<strong>" +
           self.highlight(x.fact.answer, []) + "</strong></li>";
       }).join("") + "</ul>";
