@@ -74,7 +74,7 @@ def words(text: str) -> list[tuple[str, bool]]:
     out = []
     for m in TOKEN.finditer(text):
         run = m.group(0)
-        if not ("\u3400" <= run[0]):
+        if run[0].isascii():
             out.append((run, False))
             continue
         for w in seg.lcut(run, HMM=False):
