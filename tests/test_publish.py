@@ -46,7 +46,7 @@ def test_two_builds_are_byte_identical(two_builds):
     different = sorted(k for k in a if a[k] != b[k])
     assert different == []
     assert any(k.endswith(".zip") for k in a) and any(k.endswith(".xlsx") for k in a)
-    assert "search/search_index.json" in a
+    assert "search/search_index.json" in a and any(k.startswith("search/portal-index.") for k in a)
 
 
 def test_broken_package_leaves_site_intact(two_builds, tmp_path):
@@ -124,11 +124,14 @@ def test_no_external_host_referenced(two_builds):
     assert external == []
 
 
-def test_search_index_is_segmented_and_small(two_builds):
-    index = two_builds[0] / "search" / "search_index.json"
+def test_search_index_is_small_and_holds_the_figures(two_builds):
+    from scripts.portal.site import search
+
+    index = search.index_path(two_builds[0])
     assert index.stat().st_size < 1_000_000
-    docs = json.loads(index.read_text("utf-8"))["docs"]
-    assert any("\u200b" in d["text"] for d in docs), "jieba segmentation missing"
+    data = json.loads(index.read_text("utf-8"))
+    facts = [f for d in data["docs"] for f in d.get("f", [])]
+    assert ["网民规模", "3,052.1 万（辽宁省，2020-12）"] in facts
 
 
 def test_key_figures_link_to_the_report_figure_they_belong_to(two_builds):

@@ -189,20 +189,33 @@ def test_key_figures_split_into_parts(portal):
     assert all(p["count"] <= pages.KF_PART_ROWS or len(p["sections"]) == 1 for p in parts)
 
 
-def test_traditional_pages_carry_simplified_search_text(fixture_site):
+def search_docs(site) -> dict:
+    from scripts.portal.site import search
+
+    index = json.loads(search.index_path(site).read_text("utf-8"))
+    return index, {d["u"]: (i, d) for i, d in enumerate(index["docs"])}
+
+
+def test_traditional_page_is_indexed_in_simplified_form(fixture_site):
+    """瀋陽 on the page; the index (normalised) knows it as 沈阳, and maps 瀋 -> 沈 for queries."""
     html = (fixture_site.site / "datasets" / "digital-shenyang-2022-key-figures" / "part-1" / "index.html").read_text("utf-8")
     assert "瀋陽" in html
-    hidden = html[html.index('class="portal-simplified"'):]
-    assert "沈阳" in hidden
+    index, docs = search_docs(fixture_site.site)
+    i, _ = docs["datasets/digital-shenyang-2022-key-figures/part-1/"]
+    assert i in index["tokens"]["沈阳"][0::2]
+    assert "瀋陽" not in index["tokens"] and "瀋沈" in index["t2s"]
 
 
-def test_search_index_is_segmented_and_splits_full_width_punctuation(fixture_site):
-    index = json.loads((fixture_site.site / "search" / "search_index.json").read_text("utf-8"))
-    text = " ".join(d["title"] + " " + d["text"] for d in index["docs"])
-    assert "\u200b" in text  # jieba segmentation happened
-    sep = re.compile(index["config"]["separator"])
-    assert "FTTH" in sep.split("光纤接入（FTTH/O）用户")
-    assert "沈阳" in text
+def test_search_index_is_segmented_and_splits_mixed_script(fixture_site):
+    index, docs = search_docs(fixture_site.site)
+    for token in ("ftth", "网民", "规模"):                 # （FTTH/O） -> ftth; 网民规模 -> 网民, 规模
+        assert token in index["tokens"], token
+    assert not any("\u200b" in d["t"] + d["d"] for d in index["docs"])
+    part = next(d for u, (_, d) in docs.items() if u.startswith("datasets/liaoning-internet-2020-key-figures/part-"))
+    assert part["k"] == "key-figures" and part["f"] and all(len(f) == 2 for f in part["f"])
+    # Material's own index is replaced by a stub: its config and the name of ours
+    stub = json.loads((fixture_site.site / "search" / "search_index.json").read_text("utf-8"))
+    assert stub["docs"] == [] and stub["config"]["portal_index"].startswith("portal-index.")
 
 
 def test_build_fails_without_jieba(monkeypatch):

@@ -552,7 +552,7 @@ def run_size(count: int, work: Path, seed: int = SEED, real_packages: Path | Non
     if sizes:
         rows[-1]["site"] = sizes
         rows[-1]["note"] += (f"; dataset page HTML median {sizes['dataset_html_median_kb']} KB, "
-                             f"max {sizes['dataset_html_max_kb']} KB; search index {sizes['search_index_kb']} KB")
+                             f"max {sizes['dataset_html_max_kb']} KB; search index + client {sizes['search_index_kb']} KB")
     bare = bare_config(tree / "mkdocs.yml", tree / "mkdocs-bare.yml")
     stage("mkdocs-bare", mkdocs + [bare.name, "-d", str(work / "site-bare")],
           "mkdocs.yml without our hooks (nav inlined)")
@@ -563,14 +563,16 @@ def run_size(count: int, work: Path, seed: int = SEED, real_packages: Path | Non
 
 
 def site_sizes(site: Path) -> dict:
-    """Sizes a reader pays for: a dataset page's own HTML, the search index."""
+    """Sizes a reader pays for: a dataset page's own HTML, the search index and client."""
+    from scripts.portal.site.search import shipped_bytes
+
     pages = sorted(p.stat().st_size for p in site.glob("datasets/*/index.html"))
-    index = site / "search" / "search_index.json"
+    search_bytes = shipped_bytes(site)
     if not pages:
         return {}
     return {"dataset_pages": len(pages), "dataset_html_median_kb": round(pages[len(pages) // 2] / 1024, 1),
             "dataset_html_max_kb": round(pages[-1] / 1024, 1),
-            "search_index_kb": round(index.stat().st_size / 1024) if index.exists() else None}
+            "search_index_kb": round(search_bytes / 1024) if search_bytes is not None else None}
 
 
 def run_real(work: Path, real_packages: Path, echo=print) -> list[dict]:

@@ -2,10 +2,13 @@
 
 - on_config: fail the build when jieba is missing (Material would silently stop segmenting
   Chinese), and take the navigation written by the build (docs/.nav.json), grouped by report.
-- on_page_content: pages holding traditional characters get their simplified form as hidden
-  text, so that a search for 沈阳 finds pages written with 瀋陽.
-- on_post_page / on_post_template: a Content-Security-Policy <meta> (see POLICY) whose
-  script-src allows the theme's own inline scripts by SHA-256, and nothing from page content.
+- on_page_content / on_post_build: the portal's own search index (search.py, loaded by path),
+  built from every page's front matter, title, headings and prose; Material's index file is
+  replaced by a stub holding only its search config.
+- on_post_page / on_post_template: Material's search UI (box, keyboard, result list,
+  highlighting) is kept, but its worker is swapped for the portal's (portal-search.js); and a
+  Content-Security-Policy <meta> (see POLICY) whose script-src allows the theme's own inline
+  scripts by SHA-256, and nothing from page content.
 """
 
 from __future__ import annotations
@@ -13,10 +16,11 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
-import html
+import importlib.util
 import json
 import logging
 import re
+import sys
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -24,7 +28,6 @@ from mkdocs.exceptions import PluginError
 from scripts.portal import settings
 
 NAV_FILE = settings.nav_file()
-TAG = re.compile(r"<[^>]+>")
 
 
 def on_config(config, **kwargs):
@@ -44,21 +47,37 @@ def on_config(config, **kwargs):
 
 
 def on_page_content(html_text, page, config, files, **kwargs):
-    import zhconv
+    SEARCH_PAGES.append(search_module().page_from_html(page.url, page.meta, page.title, html_text))
+    return html_text
 
-    text = html.unescape(TAG.sub(" ", html_text))
-    extra = []
-    seen = set()
-    for token in text.split():
-        simple = zhconv.convert(token, "zh-hans")
-        if simple != token and simple not in seen:
-            seen.add(simple)
-            extra.append(simple)
-    if not extra:
-        return html_text
-    hidden = html.escape(" ".join(extra))
-    return (html_text + '\n<div class="portal-simplified" hidden lang="zh-Hans">'
-            f"简体：{hidden}</div>\n")
+
+SEARCH_PAGES: list = []   # this build's pages, for the search index (reset in on_pre_build)
+MATERIAL_WORKER = re.compile(r'("search":\s*"[^"]*?)assets/javascripts/workers/search\.[0-9a-f]+\.min\.js"')
+PORTAL_WORKER = "assets/javascripts/portal-search.js"
+
+
+def on_pre_build(config, **kwargs):
+    SEARCH_PAGES.clear()
+
+
+@functools.lru_cache(maxsize=None)
+def search_module():
+    spec = importlib.util.spec_from_file_location("portal_search_index", Path(__file__).with_name("search.py"))
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # (dataclasses look their module up)
+    spec.loader.exec_module(module)
+    return module
+
+
+def use_portal_search(output: str, where: str) -> str:
+    """Point Material's search UI at the portal's worker (in the page's __config)."""
+    if 'id="__config"' not in output:
+        return output
+    swapped, n = MATERIAL_WORKER.subn(r'\1' + PORTAL_WORKER + '"', output, count=1)
+    if n != 1:
+        raise PluginError(f"search: {where}: Material's search worker is not in __config; "
+                          "the portal's search would not be used (Material changed?)")
+    return swapped
 
 
 PRE = re.compile(r"(<pre\b.*?</pre>|<textarea\b.*?</textarea>|<script\b.*?</script>)", re.S)
@@ -74,22 +93,18 @@ def on_post_page(output, page, config, **kwargs):
     parts = PRE.split(output)
     for i in range(0, len(parts), 2):
         parts[i] = re.sub(r"\n\s+", "\n", parts[i])
-    return add_csp("".join(parts), config, page.file.src_uri)
+    return add_csp(use_portal_search("".join(parts), page.file.src_uri), config, page.file.src_uri)
 
 
 def on_post_template(output, template_name, config, **kwargs):
     if not template_name.endswith(".html"):  # 404.html; not sitemap.xml
         return output
-    return add_csp(output, config, template_name)
+    return add_csp(use_portal_search(output, template_name), config, template_name)
 
 
 def on_post_build(config, **kwargs):
-    """Rewrite the search index as UTF-8 JSON: Material escapes every CJK character and
-    zero-width space as \\uXXXX (6 bytes instead of 3), which nearly doubles its size."""
-    index = Path(config["site_dir"]) / "search" / "search_index.json"
-    if index.exists():
-        data = json.loads(index.read_text(encoding="utf-8"))
-        index.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    """Write the portal's search index (and the stub in place of Material's index)."""
+    search_module().write(Path(config["site_dir"]), SEARCH_PAGES)
 
 
 # Content-Security-Policy, as a <meta> (a static site sends no headers; frame-ancestors,

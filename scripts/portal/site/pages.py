@@ -212,12 +212,14 @@ def package_pages(e, pkg, downloads: list, charts: list, cite: dict, site_url: s
                                   fig_anchor=fig_anchor, report_doc=report_doc(pkg.report),
                                   fig_ids={f["id"] for f in pkg.source.get("figures") or []},
                                   fm=front_matter(title=plain(f"{pkg.title}：{part['title']}"),
-                                                  description=plain(f"{pkg.report.title}正文中的关键数字，{part['title']}")))
+                                                  description=plain(f"{pkg.report.title}正文中的关键数字，{part['title']}"),
+                                                  search_kind="key-figures", search_facts=part_facts(part)))
     out[doc] = render(e, "dataset.md.j2", doc, data=data, pkg=pkg, src=pkg.source, parts=parts,
                       charts=charts, downloads=downloads, cite=cite, rows=table_rows(pkg),
                       quality=quality_summary(pkg),
                       fm=front_matter(title=plain(pkg.title), description=plain(pkg.description or pkg.title),
                                       tags=[plain(k) for k in pkg.keywords],
+                                      search_kind="dataset", search_terms=[] if parts else dataset_terms(pkg),
                                       jsonld=catalog.script_json(ld)))
     return out
 
@@ -237,7 +239,8 @@ def global_pages(e, data: SiteData) -> dict:
                           fig_anchor=fig_anchor, fig_ids={f["id"] for f in report_figures(report)},
                           cite=data.citations[f"report:{report.slug}"],
                           fm=front_matter(title=plain(report.title), description=plain(
-                              f"{report.title}（{report.publisher}，{report.published}）的表格与关键数字")))
+                              f"{report.title}（{report.publisher}，{report.published}）的表格与关键数字"),
+                              search_kind="report"))
     out["catalog.md"] = render(e, "catalog.md.j2", "catalog.md", data=data, portal=portal,
                                fm=front_matter(title="数据目录", description="全部数据集一览，按主题浏览"))
     out["comparisons.md"] = render(e, "comparisons.md.j2", "comparisons.md", data=data,
@@ -290,6 +293,40 @@ def nav(portal) -> list:
         items.append({plain(report.title): children})
     items.append({"关于": ["about.md", {"数据约定": "conventions.md"}, {"配方参考": "recipe-reference.md"}]})
     return items
+
+
+# ---------------------------------------------------------------- search front matter
+# (read by scripts/portal/site/search.py through the mkdocs hook; see contracts: search_kind,
+# search_terms, search_answer; search_facts are [term, answer] pairs of a page of figures)
+
+def fact_answer(row: dict) -> str:
+    """A key figure as a result shows it, the number formatted as on the page:
+    "3,052.1 万人（辽宁省，2020-12）", "目标 80 家（辽宁省，2025）"."""
+    value = str(row.get("value") or "")
+    shown = num(value) if re.fullmatch(r"-?\d+(\.\d+)?", value) else value
+    where = "，".join(str(x) for x in (row.get("geography"), row.get("period")) if x)
+    target = "目标 " if row.get("kind") == "target" else ""
+    text = f"{target}{row.get('qualifier') or ''}{shown} {row.get('unit') or ''}".strip()
+    return plain(text + (f"（{where}）" if where else ""))
+
+
+def part_facts(part: dict) -> list:
+    return [[plain(r.get("indicator") or ""), fact_answer(r)]
+            for s in part["sections"] for r in s["rows"] if r.get("indicator") and r.get("value")]
+
+
+def dataset_terms(pkg) -> list:
+    """A table's words for search: its row labels and field titles (not its numbers)."""
+    category = shape_of(pkg)["category"]
+    labels = [str(r.get(category) or "") for r in pkg.raw_rows]
+    titles = [f.title for f in pkg.content_fields]
+    seen, out = set(), []
+    for t in labels + titles:
+        t = plain(t)
+        if t and t not in seen:
+            seen.add(t)
+            out.append(t)
+    return out
 
 
 # ---------------------------------------------------------------- view helpers

@@ -70,7 +70,9 @@ def static_checks(site: Path) -> dict:
     datasets = sorted(site.glob("datasets/*/index.html"))
     sizes = {p.parent.name: p.stat().st_size for p in datasets}
     biggest = max(sizes.items(), key=lambda kv: kv[1]) if sizes else ("", 0)
-    index = site / "search" / "search_index.json"
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+    from scripts.portal.site.search import shipped_bytes
+
     runtime_without_chart, chart_pages = [], 0
     for page in site.rglob("*.html"):
         text = page.read_text("utf-8", errors="replace")
@@ -80,7 +82,7 @@ def static_checks(site: Path) -> dict:
             runtime_without_chart.append(str(page.relative_to(site)))
     return {"dataset_pages": len(sizes), "dataset_html_max": biggest[1], "dataset_html_max_page": biggest[0],
             "dataset_pages_over_limit": sorted(n for n, s in sizes.items() if s >= DATASET_HTML_LIMIT),
-            "search_index_bytes": index.stat().st_size if index.exists() else None,
+            "search_index_bytes": shipped_bytes(site),   # the portal's index + its client
             "pages_with_chart": chart_pages, "runtime_script_without_chart": sorted(runtime_without_chart)}
 
 
@@ -124,7 +126,7 @@ def main(argv=None) -> int:
                               f"{len(static['dataset_pages_over_limit'])} of {static['dataset_pages']} over",
                   "met": not static["dataset_pages_over_limit"]})
     if static["search_index_bytes"] is not None:
-        goals.append({"goal": "search index < 1 MB", "measured": f"{static['search_index_bytes'] / 1024:.0f} KB",
+        goals.append({"goal": "search index + client < 1 MB", "measured": f"{static['search_index_bytes'] / 1024:.0f} KB",
                       "met": static["search_index_bytes"] < SEARCH_INDEX_LIMIT})
     goals.append({"goal": "chart runtime <script> only on pages with a chart",
                   "measured": f"{len(static['runtime_script_without_chart'])} page(s) without a chart load it",
