@@ -221,6 +221,8 @@ def test_coverage_numbers_match_the_data_and_the_readme(facts):
     readme = (ROOT / "README.md").read_text("utf-8")
     for key in ("facts", "mapped", "unmapped", "key_figures_mapped", "table_cells_mapped"):
         assert f"{cov[key]:,}" in readme, key
+    registered = len(load_registry(paths.RECIPES).indicators)
+    assert cov["indicators_used"] == registered and f"{registered} registry indicators" in readme
 
 
 BROKEN = {
