@@ -192,10 +192,13 @@ def test_every_plan_indicator_and_quantified_target_is_mapped(facts):
     plan = facts[facts["source_package"].str.startswith("digital-liaoning-plan-2")]
     table = plan[plan["source_package"] == "digital-liaoning-plan-2-indicators"]
     assert len(table) >= 30 and (table["indicator_id"] != "").all()
-    targets = plan[(plan["source_package"] == "digital-liaoning-plan-2-key-figures") & (plan["kind"] != "actual")]
+    stated = package_frame(load_package(paths.packages_dir() / "digital-liaoning-plan-2-key-figures"), raw=True)
+    target_ids = set(stated.loc[stated["kind"] == "target", "id"])
+    targets = plan[(plan["source_package"] == "digital-liaoning-plan-2-key-figures") & plan["source_row"].isin(target_ids)]
+    assert len(targets) == len(target_ids) >= 50
     assert (targets["indicator_id"] != "").all(), targets.loc[targets["indicator_id"] == "", "indicator"].tolist()
     reg = load_registry(paths.RECIPES)
-    assert all(reg.indicators[i].get("plan") for i in set(table["indicator_id"]))
+    assert set(table["indicator_id"]) | set(targets["indicator_id"]) <= set(reg.plan_indicators())
 
 
 def test_every_wording_stated_more_than_once_is_mapped(facts):
@@ -210,6 +213,7 @@ def test_traditional_wordings_map_like_the_rest(facts):
     assert len(sy) == 1 and sy.iloc[0]["geography"] == "沈阳市" and sy.iloc[0]["value"] == "2.2"
     reg = load_registry(paths.RECIPES)
     assert reg.aliases["5G基站數量"][0] == "base-stations-5g"
+    assert {"5G基站数量", "5G基站數量", "5G基站数量全国位次"} <= set(reg.wordings("base-stations-5g"))
 
 
 def test_coverage_numbers_match_the_data_and_the_readme(facts):

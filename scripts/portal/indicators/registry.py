@@ -76,6 +76,17 @@ class Registry:
     def geography(self, text: str) -> str:
         return self.geographies.get(text, text)
 
+    def wordings(self, indicator_id: str) -> list[str]:
+        """Every source wording mapped onto an indicator (any kind; simplified and traditional),
+        in registry order: the search terms of its page."""
+        entry = self.indicators[indicator_id]
+        items = [i for k in ("aliases", *ALIAS_KINDS) for i in entry.get(k, [])]
+        return list(dict.fromkeys(i if isinstance(i, str) else i["text"] for i in items))
+
+    def plan_indicators(self) -> list[str]:
+        """Indicators of the plan's 主要指标 table or its quantified targets (`plan` set), in order."""
+        return [i for i, e in self.indicators.items() if e.get("plan")]
+
 
 def read_yaml(path: Path):
     try:
