@@ -282,3 +282,31 @@ def test_validate_does_not_import_pandas():
             f"validate_all(Path({str(paths.packages_dir())!r})); print('pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_extract_refuses_a_broken_registry_before_writing(tmp_path, monkeypatch, capsys, sources):
+    from scripts.portal import cli
+
+    shutil.copytree(paths.packages_dir(), tmp_path / "packages")
+    shutil.copytree(paths.RECIPES, tmp_path / "recipes")
+    registry = tmp_path / "recipes" / "indicators.yaml"
+    registry.write_text(registry.read_text("utf-8").replace("    topic: users-apps\n", "    topic: nowhere\n", 1), "utf-8")
+    before = {p: p.read_bytes() for p in sorted((tmp_path / "packages").rglob("*")) if p.is_file()}
+    monkeypatch.setattr(paths, "RECIPES", tmp_path / "recipes")
+    assert cli.main(["--packages", str(tmp_path / "packages"), "extract", "--sources", str(sources)]) == 1
+    err = capsys.readouterr().err
+    assert "ERROR" in err and "indicators.yaml" in err and "nowhere" in err and "Traceback" not in err
+    assert {p: p.read_bytes() for p in sorted((tmp_path / "packages").rglob("*")) if p.is_file()} == before
+
+
+def test_drift_sees_a_registry_change(tmp_path, sources):
+    from scripts.portal.extract.run import build_all
+    from scripts.portal.indicators.package import facts_drift
+
+    built = build_all(sources, paths.RECIPES, paths.packages_dir())
+    assert facts_drift(built, paths.packages_dir(), paths.RECIPES) == []
+    shutil.copytree(paths.RECIPES, tmp_path / "recipes")
+    registry = tmp_path / "recipes" / "indicators.yaml"
+    registry.write_text(registry.read_text("utf-8").replace("    name: 网民规模\n", "    name: 网民人数\n", 1), "utf-8")
+    problems = facts_drift(built, paths.packages_dir(), tmp_path / "recipes")
+    assert "indicators/data.csv: differs from a fresh build (registry or packages changed)" in problems
