@@ -15,6 +15,7 @@ import yaml
 
 from scripts.portal import paths
 from scripts.portal.errors import PortalError
+from scripts.portal.indicators.facts import build_facts
 from scripts.portal.indicators.package import FIELDS, write_facts
 from scripts.portal.indicators.registry import load_registry
 from scripts.portal.model.frames import load_facts, package_frame
@@ -122,6 +123,13 @@ def test_units_are_converted_only_within_a_declared_family(facts, registry_yaml)
     assert mixed.empty
     users = facts[(facts["source_package"] == "cnnic-47-key-figures") & (facts["source_row"] == "kf-002")].iloc[0]
     assert (users["value"], users["unit"], users["value_printed"], users["unit_printed"]) == ("98900", "万人", "9.89", "亿")
+
+
+def test_levels_are_in_their_indicators_unit_unless_printed_without_one(facts):
+    reg = load_registry(paths.RECIPES)
+    levels = facts[(facts["indicator_id"] != "") & facts["kind"].isin(["actual", "baseline", "target"])]
+    other = levels[levels["unit"] != levels["indicator_id"].map(lambda i: reg.indicators[i]["unit"])]
+    assert (other["unit_printed"] == "").all(), other[["fact_id", "indicator_id", "unit_printed"]].to_string()
 
 
 def test_repeats_point_to_an_earlier_equal_statement(facts):
@@ -248,6 +256,29 @@ def test_broken_registry_is_refused_by_name(case, tmp_path):
     path.write_text(text.replace(old, new, 1), "utf-8")
     with pytest.raises(PortalError, match=message) as err:
         load_registry(tmp_path / "recipes")
+    assert "indicators.yaml" in str(err.value)
+
+
+MISMAPPED = {
+    "field": ('      users_2019: {indicator: "app-{row}-users"', '      users_2091: {indicator: "app-{row}-users"',
+              "users_2091"),
+    "row": ("      在线教育: online-education\n", "      在线教肓: online-education\n", "在线教肓"),
+    "column": ("    geography_from: province\n", "    geography_from: provnice\n", "provnice"),
+    "package": ("  - package: cnnic-47-table-8-gov-websites-by-province\n",
+                "  - package: cnnic-47-table-8-gov-websites-by-provinces\n", "do not exist"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MISMAPPED))
+def test_table_mapping_naming_what_a_package_lacks_is_refused(case, tmp_path):
+    old, new, message = MISMAPPED[case]
+    shutil.copytree(paths.RECIPES, tmp_path / "recipes")
+    path = tmp_path / "recipes" / "indicators.yaml"
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+    with pytest.raises(PortalError, match=message) as err:
+        build_facts(paths.packages_dir(), tmp_path / "recipes")
     assert "indicators.yaml" in str(err.value)
 
 
