@@ -190,6 +190,9 @@ def test_registry_loads_and_covers_every_dataset_and_topic(registry_yaml):
     tables = {p.name for p in portal.packages if p.source["table"] != "key-figures"}
     assert tables <= set(reg.tables), "every table package has a mapping (and so a topic)"
     assert {r.slug for r in portal.reports} <= set(reg.key_figure_topics)
+    assert all(reg.dataset_topic(p.name) in reg.topics for p in portal.packages)
+    with pytest.raises(KeyError):
+        reg.dataset_topic("no-such-package")
     used = {i["topic"] for i in reg.indicators.values()}
     assert used <= set(reg.topics) and len(used) >= 7
     for entry in reg.indicators.values():
