@@ -41,7 +41,7 @@ class Result:
 def check_metadata(pkg, reports: dict, result: Result) -> None:
     """The registry link, and no markup in the texts pages print."""
     try:
-        reader.report_of(pkg, reports)
+        (reader.derived_reports if pkg.derived else reader.report_of)(pkg, reports)
     except PortalError as exc:
         result.errors.append(exc)
     for key in ("title", "title_en", "description"):

@@ -82,6 +82,18 @@ class Package:
         return self.descriptor["resources"][0]
 
     @property
+    def derived(self) -> bool:
+        """Built from other packages (the fact table): several reports, no dataset page of its own."""
+        return bool(self.source.get("derived"))
+
+    @property
+    def kind(self) -> str:
+        """'derived', 'key-figures' (numbers stated in a report's prose) or 'table'."""
+        if self.derived:
+            return "derived"
+        return "key-figures" if self.source.get("table") == "key-figures" else "table"
+
+    @property
     def sha256(self) -> str:
         return hashlib.sha256(self.csv_bytes).hexdigest()
 
@@ -105,6 +117,7 @@ class Package:
 class Portal:
     reports: list
     packages: list
+    derived: dict = field(default_factory=dict)  # name -> Package built from other packages (x-source.derived)
 
     def report(self, slug: str) -> Report:
         for r in self.reports:
@@ -117,9 +130,13 @@ def load_portal(packages_dir: Path) -> Portal:
     packages_dir = Path(packages_dir)
     reports = report_objects(packages_dir)
     by_slug = {r.slug: r for r in reports}
-    packages = []
+    packages, derived = [], {}
     for desc_path in sorted(packages_dir.glob(f"*/{DESCRIPTOR}")):
         pkg = load_package(desc_path.parent, root=packages_dir)
+        if pkg.derived:  # e.g. the fact table: many reports, no dataset page of its own
+            derived_reports(pkg, by_slug)
+            derived[pkg.name] = pkg
+            continue
         pkg.report = report_of(pkg, by_slug)
         pkg.report.packages.append(pkg)
         packages.append(pkg)
@@ -129,7 +146,7 @@ def load_portal(packages_dir: Path) -> Portal:
         r.packages.sort(key=table_order)
     order = [r.slug for r in reports]
     packages.sort(key=lambda p: (order.index(p.report.slug), table_order(p)))
-    return Portal(reports=reports, packages=packages)
+    return Portal(reports=reports, packages=packages, derived=derived)
 
 
 def report_of(pkg: Package, by_slug: dict) -> Report:
@@ -142,6 +159,16 @@ def report_of(pkg: Package, by_slug: dict) -> Report:
         raise PortalError(f"package name must start with its report slug {slug!r}",
                           package=pkg.name, file=DESCRIPTOR, field="name")
     return by_slug[slug]
+
+
+def derived_reports(pkg: Package, by_slug: dict) -> list:
+    """The registry entries a derived package names in x-source.reports (all must exist)."""
+    slugs = pkg.source.get("reports") or []
+    unknown = [s for s in slugs if s not in by_slug]
+    if not slugs or unknown:
+        raise PortalError(f"x-source.reports {unknown or slugs!r}: every report must be in reports.json",
+                          package=pkg.name, file=DESCRIPTOR, field="x-source.reports")
+    return [by_slug[s] for s in slugs]
 
 
 def load_reports(path: Path) -> list:

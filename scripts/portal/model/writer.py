@@ -59,7 +59,7 @@ def source_entry(report: dict) -> dict:
     return entry
 
 
-def descriptor(meta: dict, report: dict, fields: list[dict], data: bytes, quality: list[dict],
+def descriptor(meta: dict, report: dict | list[dict], fields: list[dict], data: bytes, quality: list[dict],
                checks: list[dict], label: str, primary_key: list[str] | None,
                acknowledged: list[dict] | None = None) -> dict:
     schema = {"fields": schema_fields(fields), "missingValues": [""]}
@@ -73,7 +73,7 @@ def descriptor(meta: dict, report: dict, fields: list[dict], data: bytes, qualit
         "description": meta["description"].strip(),
         "version": meta.get("version", __version__),
         "licenses": [LICENSE],
-        "sources": [source_entry(report)],
+        "sources": [source_entry(r) for r in (report if isinstance(report, list) else [report])],
         "keywords": meta["keywords"],
         "x-source": meta["x-source"],
         "x-display": meta.get("display", {}),
@@ -81,6 +81,7 @@ def descriptor(meta: dict, report: dict, fields: list[dict], data: bytes, qualit
         "x-checks": checks,
         "x-acknowledged": acknowledged or [],
         "x-quality": quality,
+        **{k: v for k, v in meta.items() if k.startswith("x-") and k != "x-source"},
         "resources": [{
             "name": "data", "path": "data.csv", "format": "csv", "mediatype": "text/csv",
             "encoding": "utf-8", "bytes": len(data),
@@ -91,11 +92,12 @@ def descriptor(meta: dict, report: dict, fields: list[dict], data: bytes, qualit
     return desc
 
 
-def render(meta: dict, report: dict, fields: list[dict], rows: list[dict], checks: list[dict],
+def render(meta: dict, report: dict | list[dict], fields: list[dict], rows: list[dict], checks: list[dict],
            label: str, primary_key: list[str] | None,
            acknowledged: list[dict] | None = None) -> dict[str, bytes]:
-    """The files of one package, as bytes, keyed by file name. Unacknowledged discrepancies are
-    written as found (without a reason); `validate` refuses them."""
+    """The files of one package, as bytes, keyed by file name (a derived package names several
+    reports). Unacknowledged discrepancies are written as found (without a reason); `validate`
+    refuses them."""
     data = csv_bytes(fields, rows)
     quality, _ = ack.apply(run_checks(rows, fields, checks, label), acknowledged or [])
     desc = descriptor(meta, report, fields, data, quality, checks, label, primary_key, acknowledged)

@@ -128,6 +128,7 @@ def collect(packages_dir, store, code, digest, key, ctx, say) -> tuple:
         key = None  # the packages changed since they were scanned: no build record for this run
     cmp, extra_charts, extra_files, large, stats = run_units(portal, plan, store, ctx, say)
     files, counts = global_files(portal, packages_dir, plan.records, cmp, extra_files, store, ctx)
+    files.update(analysis_blobs(store, code, portal))
     rebuilt = {pkg.name for pkg, _, _ in plan.todo}
     stats["cached"] += sum(1 for name, rec in plan.records.items() if name not in rebuilt
                            for rel in rec["files"] if rel.startswith("assets/charts/") and rel.endswith((".svg", ".png")))
@@ -153,6 +154,9 @@ def plan_units(portal, store, code, digest) -> Plan:
             plan.records[pkg.name] = record
         else:
             plan.todo.append((pkg, report, ukey))
+    for pkg in portal.derived.values():  # the fact table is an input too (see cache.scan)
+        plan.fingerprints[pkg.name] = bc.package_fingerprint((pkg.path / "datapackage.json").read_bytes(),
+                                                             pkg.csv_bytes)
     return plan
 
 
@@ -250,3 +254,18 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx) ->
               "download_bytes": sum(d.bytes for ds in dl.values() for d in ds) + all_zip.bytes,
               "pages": len(global_pages) + len(own_pages)}
     return files, counts
+
+
+def analysis_blobs(store, code, portal) -> dict:
+    """{path: blob} of the analysts' downloads, each made again only when its inputs changed."""
+    from scripts.portal.site import analysis_downloads
+
+    out = {}
+    for rel, (key, make) in analysis_downloads.analysis_sources(portal).items():
+        record_key = bc.digest("analysis", code, rel, key)
+        record = store.record("analysis", record_key)
+        if record is None or not store.has([record["sha"]]):
+            record = {"sha": store.put(make())}
+            store.put_record("analysis", record_key, record)
+        out[rel] = record["sha"]
+    return out
