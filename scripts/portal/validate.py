@@ -19,6 +19,7 @@ from pathlib import Path
 from .errors import PortalError
 from .quality import CheckError, run_checks
 from .model.registry import load_reports
+from .model.reader import missing_values
 
 MAX_BYTES = 5 * 1024 * 1024
 REQUIRED = ("name", "title", "title_en", "description", "version", "licenses", "sources",
@@ -142,7 +143,7 @@ def check_table(header: list[str], rows: list[list[str]], schema: dict, rel: str
     if header != names:
         result.error(f"header {header} does not match schema fields {names}", file=rel, row=1)
         return []
-    missing = set(schema.get("missingValues", [""]))
+    missing = {""} | set(missing_values(schema))
     records, keys = [], {}
     pk = schema.get("primaryKey") or []
     pk = [pk] if isinstance(pk, str) else pk
@@ -178,7 +179,7 @@ def check_table(header: list[str], rows: list[list[str]], schema: dict, rel: str
                 result.error(f"duplicate primary key {'/'.join(key)} (first in row {keys[key]})",
                              file=rel, row=number, field=",".join(pk))
             keys.setdefault(key, number)
-        records.append(record)
+        records.append({k: ("" if v in missing else v) for k, v in record.items()})
     for spec in fields:
         for key in ("name", "title", "title_en", "unit", "description"):
             if key in spec and not isinstance(spec[key], str):
@@ -224,16 +225,18 @@ def validate_package(directory: Path, reports: dict) -> Result:
         result.rows += len(records)
         result.fields = len(schema.get("fields", []))
         if not result.errors:
-            frictionless_errors(directory, resource, result)
+            frictionless_errors(directory, resource, result, desc.get("$schema", ""))
             check_quality(desc, records, schema.get("fields", []), result)
     return result
 
 
-def frictionless_errors(directory: Path, resource: dict, result: Result) -> None:
+def frictionless_errors(directory: Path, resource: dict, result: Result, profile: str = "") -> None:
     """Frictionless's own validation of the table against its schema."""
     from frictionless import FrictionlessException, Resource
 
     descriptor = {k: resource[k] for k in ("name", "path", "format", "encoding", "schema") if k in resource}
+    if str(profile).startswith("https://datapackage.org/profiles/2."):  # v2: missingValues may be {value, label}
+        descriptor["$schema"] = profile.replace("/datapackage.json", "/dataresource.json")
     try:
         report = Resource(descriptor, basepath=str(directory)).validate()
     except FrictionlessException as exc:

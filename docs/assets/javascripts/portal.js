@@ -1,4 +1,4 @@
-/* Portal page behaviour: interactive charts and sortable tables.
+/* Portal page behaviour: interactive charts, sortable and filterable tables.
  * Runs on every page through Material's document$ (also after instant navigation).
  * The chart runtime (vega, vega-lite, vega-embed; self-hosted) is loaded only on pages
  * that have a chart, as a module script, so it never blocks rendering. */
@@ -83,7 +83,7 @@
       var btn = document.createElement("button");
       btn.type = "button";
       btn.className = "portal-sort";
-      btn.title = "点击排序";
+      btn.title = "按此列排序";
       while (th.firstChild) btn.appendChild(th.firstChild);
       th.appendChild(btn);
       btn.addEventListener("click", function () {
@@ -106,6 +106,106 @@
     });
   }
 
+  /* Filter by typing: any element with data-filter (a table, or a block holding tables).
+   * Simplified and traditional characters match each other (assets/vendor/zh-t2s.json, made
+   * at build time from the characters on the site); every word typed must occur in the row.
+   * The query is kept in the URL (?q=) so that a filtered view can be shared. */
+  var t2s = null, t2sLoad = null;
+
+  function loadT2s() {
+    if (!t2sLoad) {
+      t2sLoad = fetch(new URL("assets/vendor/zh-t2s.json", root).href)
+        .then(function (r) { return r.ok ? r.json() : {}; })
+        .catch(function () { return {}; })
+        .then(function (m) { t2s = m; return m; });
+    }
+    return t2sLoad;
+  }
+
+  function fold(text) {
+    var out = "", s = String(text).toLowerCase();
+    for (var i = 0; i < s.length; i++) out += (t2s && t2s[s[i]]) || s[i];
+    return out;
+  }
+
+  function queryFromUrl() {
+    return new URLSearchParams(location.search).get("q") || "";
+  }
+
+  function setUrlQuery(q) {
+    var url = new URL(location.href);
+    if (q) url.searchParams.set("q", q); else url.searchParams.delete("q");
+    history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+  }
+
+  function applyFilter(ctl) {
+    var words = fold(ctl.input.value).split(/\s+/).filter(Boolean), shown = 0;
+    ctl.rows.forEach(function (r) {
+      if (r.folded === undefined) r.folded = fold(r.el.textContent);
+      var ok = words.every(function (w) { return r.folded.indexOf(w) >= 0; });
+      r.el.hidden = !ok;
+      if (ok) shown++;
+    });
+    ctl.count.textContent = "显示 " + shown + " / " + ctl.rows.length + " 行";
+  }
+
+  var controls = [];
+
+  function filterAll(q, source) {
+    controls.forEach(function (c) {
+      if (c.input !== source) c.input.value = q;
+      applyFilter(c);
+    });
+  }
+
+  function makeFilter(box, n) {
+    if (box.dataset.filterReady) return;
+    var tables = box.tagName === "TABLE" ? [box] : Array.prototype.slice.call(box.querySelectorAll("table"));
+    tables.forEach(function (table, k) {
+      if (!table.tBodies.length) return;
+      var id = "portal-filter-" + n + "-" + k;
+      var bar = document.createElement("div");
+      bar.className = "portal-filter";
+      var label = document.createElement("label");
+      label.setAttribute("for", id);
+      label.textContent = "筛选";
+      var input = document.createElement("input");
+      input.type = "search";
+      input.id = id;
+      input.placeholder = "输入文字，简繁皆可";
+      input.setAttribute("autocomplete", "off");
+      var count = document.createElement("output");
+      count.setAttribute("aria-live", "polite");
+      count.setAttribute("for", id);
+      bar.appendChild(label);
+      bar.appendChild(input);
+      bar.appendChild(count);
+      var wrap = table.closest(".portal-table-wrap") || table;
+      wrap.parentNode.insertBefore(bar, wrap);
+      var rows = Array.prototype.map.call(table.tBodies[0].rows, function (el) { return { el: el }; });
+      var ctl = { input: input, count: count, rows: rows };
+      controls.push(ctl);
+      input.value = queryFromUrl();
+      input.addEventListener("input", function () {
+        setUrlQuery(input.value.trim());
+        filterAll(input.value, input);
+      });
+      applyFilter(ctl);
+    });
+    box.dataset.filterReady = "1";
+  }
+
+  function setupTables() {
+    document.querySelectorAll("article table").forEach(makeSortable);
+    var boxes = document.querySelectorAll("article [data-filter]");
+    controls = controls.filter(function (c) { return document.body.contains(c.input); });
+    if (!boxes.length) return;
+    boxes.forEach(makeFilter);
+    loadT2s().then(function () {
+      controls.forEach(function (c) { c.rows.forEach(function (r) { r.folded = undefined; }); applyFilter(c); });
+    });
+  }
+
   function labelSearch() {
     // Material's search overlay is a role="dialog" without an accessible name
     var dialog = document.querySelector('.md-search[role="dialog"]');
@@ -115,7 +215,7 @@
   function setup() {
     labelSearch();
     renderCharts();
-    document.querySelectorAll("article table").forEach(makeSortable);
+    setupTables();
   }
 
   if (window.document$) window.document$.subscribe(setup);

@@ -92,6 +92,12 @@ class Package:
         return [r for r in self.rows if r.get("row_type", "data") != "total"]
 
     @property
+    def missing_values(self) -> dict:
+        """Printed missing-value markers other than the empty cell -> their meaning
+        (Table Schema ``missingValues``: strings, or ``{"value", "label"}`` objects)."""
+        return missing_values(self.resource.get("schema", {}))
+
+    @property
     def content_fields(self) -> list:
         return [f for f in self.fields if f.name not in BOOKKEEPING]
 
@@ -113,6 +119,15 @@ class Portal:
             if r.slug == slug:
                 return r
         raise KeyError(slug)
+
+
+def missing_values(schema: dict) -> dict:
+    out = {}
+    for item in schema.get("missingValues", [""]):
+        value, label = (item.get("value"), item.get("label", "")) if isinstance(item, dict) else (item, "")
+        if isinstance(value, str) and value:
+            out[value] = str(label or "缺失值")
+    return out
 
 
 def load_portal(packages_dir: Path) -> Portal:
@@ -178,12 +193,12 @@ def load_package(pkg_dir: Path) -> Package:
     fields = [Field(name=f["name"], title=f.get("title", f["name"]), title_en=f.get("title_en", ""),
                     type=f.get("type", "string"), unit=f.get("unit", ""), description=f.get("description", ""))
               for f in res.get("schema", {}).get("fields", [])]
-    raw_rows, rows = read_rows(name, data, fields)
+    raw_rows, rows = read_rows(name, data, fields, set(missing_values(res.get("schema", {}))))
     return Package(name=name, path=pkg_dir, descriptor=desc, fields=fields, rows=rows,
                    raw_rows=raw_rows, csv_bytes=data)
 
 
-def read_rows(name: str, data: bytes, fields: list):
+def read_rows(name: str, data: bytes, fields: list, missing: set = frozenset()):
     text = data.decode("utf-8")
     reader = csv.reader(io.StringIO(text, newline=""))
     header = next(reader, [])
@@ -198,7 +213,8 @@ def read_rows(name: str, data: bytes, fields: list):
                               file="data.csv", row=line_no)
         raw = dict(zip(expected, cells))
         raw_rows.append(raw)
-        rows.append({f.name: parse_cell(name, line_no, f, raw[f.name]) for f in fields})
+        rows.append({f.name: parse_cell(name, line_no, f, "" if raw[f.name] in missing else raw[f.name])
+                     for f in fields})
     return raw_rows, rows
 
 

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import jinja2
 import yaml
 
-from scripts.portal.site import catalog, compare
+from scripts.portal.site import catalog, compare, findings
 from scripts.portal.site.charts import fmt, shape_of
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -249,31 +249,39 @@ def nav(portal) -> list:
 
 # ---------------------------------------------------------------- view helpers
 
-def quality_summary(pkg) -> dict:
-    """x-quality in plain words: passes counted per kind of check, discrepancies in full.
+def check_label(kind: str) -> dict:
+    """{"name", "explain"} of a check kind, in Chinese (labels.yaml); never the raw kind."""
+    return LABELS["checks"].get(kind) or LABELS["check_unknown"]
 
-    Check ids look like ``kind:field:row`` (e.g. ``sum:domains:合计``); the row part, when it
-    names a table row, lets the table flag that row.
-    """
+
+def quality_summary(pkg) -> dict:
+    """x-quality in plain words: passes counted per kind of check, discrepancies in full
+    (read through site/findings.py). A finding about one table row lets the table flag it."""
     groups, flagged, discrepancies = {}, set(), []
+    titles = {f.name: f.title for f in pkg.fields}
     for q in pkg.quality:
-        kind, _, rest = str(q.get("check", "")).partition(":")
-        field_name, _, row = rest.partition(":")
-        g = groups.setdefault(kind, {"kind": kind, "label": LABELS["checks"].get(kind, kind), "passed": 0, "total": 0})
+        kind = findings.kind_of(q)
+        label = check_label(kind)
+        g = groups.setdefault(kind, {"kind": kind, "label": label["name"], "explain": label["explain"],
+                                     "passed": 0, "total": 0})
         g["total"] += 1
-        if q.get("status") == "pass":
+        if findings.passed(q):
             g["passed"] += 1
         else:
-            discrepancies.append({"label": g["label"], "detail": q.get("detail", ""), "row": row})
+            row = findings.row_of(q)
+            discrepancies.append({"label": label["name"], "detail": findings.detail_of(q, titles), "row": row})
             if row:
                 flagged.add(row)
     return {"groups": list(groups.values()), "discrepancies": discrepancies, "flagged": flagged}
 
 
 def table_rows(pkg) -> list:
-    """Rows for the full table: cells with display text and sort value, row kind."""
+    """Rows for the full table: cells with display text and sort value, row kind. A printed
+    missing-value marker ("-", "未透露") is shown as printed, with its meaning as a tooltip."""
     disp = shape_of(pkg)
     flagged = quality_summary(pkg)["flagged"]
+    missing = pkg.missing_values
+    row_label = pkg.descriptor.get("x-row-label") or disp["category"]  # what findings name rows by
     shown = [f for f in pkg.content_fields] + [f for f in pkg.fields if f.name == "source_line"]
     rows = []
     for raw, typed in zip(pkg.raw_rows, pkg.rows):
@@ -281,12 +289,17 @@ def table_rows(pkg) -> list:
         cells = []
         for f in shown:
             text = raw[f.name]
-            cells.append({"text": (num(text) if f.numeric and f.name != "source_line" else h(text)),
-                          "value": h(text), "numeric": f.numeric, "head": f.name == disp["category"]})
-        label = str(typed.get(disp["category"]) or "")
+            if text and text in missing:
+                shown_text = f'<span class="portal-missing" title="{h(missing[text])}">{h(text)}</span>'
+                value = ""
+            else:
+                shown_text = num(text) if f.numeric and f.name != "source_line" else h(text)
+                value = h(text)
+            cells.append({"text": shown_text, "value": value, "numeric": f.numeric, "head": f.name == disp["category"]})
+        label = str(typed.get(row_label) or "")
         rows.append({"kind": kind, "cells": cells, "parent": typed.get("parent") or "",
                      "flag": label in flagged})
-    return [{"fields": shown, "rows": rows}]
+    return [{"fields": shown, "rows": rows, "has_total": any(r["kind"] == "total" for r in rows)}]
 
 
 def key_figure_sections(report) -> list:
