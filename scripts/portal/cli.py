@@ -79,6 +79,9 @@ def parser() -> argparse.ArgumentParser:
                           description="validate, build and mkdocs into site/, replacing it only on success")
     site.set_defaults(func=cmd_site)
     site.add_argument("--site", type=Path, default=paths.ROOT / "site", help="output directory (default site/)")
+    site.add_argument("--publish", action="store_true",
+                      help="publishing build: requires the public base URL (--site-url or $PORTAL_SITE_URL) "
+                           "and refuses localhost, so no generated file links to 127.0.0.1")
     try:
         from .site import build as site_build
     except ImportError:  # the site package is optional for the data stages

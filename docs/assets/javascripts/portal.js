@@ -23,14 +23,28 @@
     return runtime;
   }
 
-  function labelRoom(spec) {
+  function longestLabel(spec) {
     var longest = 0;
     [spec].concat(spec.layer || []).forEach(function (s) {
       ((s.data && s.data.values) || []).forEach(function (d) {
         longest = Math.max(longest, String(d.label || "").length);
       });
     });
-    return Math.min(260, longest * 12 + 10);
+    return longest;
+  }
+
+  // Fit the figure's width (phones included): category labels take at most ~40% of it and
+  // wrap onto more lines (the spec's `wrap` parameter) instead of being cut off; the rows
+  // grow to hold the extra lines. Small-multiple (facet) charts keep their own layout.
+  function fitToFigure(spec, figWidth) {
+    if (spec.facet) { spec.spec.width = Math.max(140, figWidth - 60); return; }
+    var longest = longestLabel(spec);
+    var chars = Math.max(4, Math.floor((figWidth * 0.4 - 10) / 12));
+    var lines = Math.ceil(longest / chars) || 1;
+    (spec.params || []).forEach(function (p) { if (p.name === "wrap") p.value = chars; });
+    if (lines > 1 && spec.height && spec.height.step) spec.height.step = Math.max(spec.height.step, 14 * lines + 4);
+    var room = Math.min(longest, chars) * 12 + 10;
+    spec.width = Math.max(120, Math.floor(figWidth) - room - 50);
   }
 
   function renderCharts() {
@@ -41,10 +55,7 @@
         fig.setAttribute("data-rendered", "pending");
         var url = new URL(fig.getAttribute("data-spec"), location.href).href;
         fetch(url).then(function (r) { return r.json(); }).then(function (spec) {
-          // fit the figure's width (phones included): plot width = figure width minus the
-          // room taken by the category labels (12px per CJK character, capped like labelLimit).
-          // (autosize "fit-x" would do this but logs a warning with step heights.)
-          spec.width = Math.max(160, Math.floor(fig.clientWidth) - labelRoom(spec) - 60);
+          fitToFigure(spec, fig.clientWidth);
           var box = document.createElement("div");
           box.className = "portal-chart__view";
           var img = fig.querySelector("img");

@@ -146,7 +146,7 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
     from concurrent.futures import as_completed
 
     from scripts.portal.site import cache as bc
-    from scripts.portal.site import catalog, charts, citation, compare, downloads, pages, workers as units, vendor
+    from scripts.portal.site import catalog, charts, citation, compare, downloads, pages, workers as units, vendor, zhmap
     from scripts.portal.model.reader import REPORT_KEYS, load_portal
 
     site_url, accessed = ctx.site_url, dt.date.fromisoformat(ctx.accessed)
@@ -247,7 +247,8 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
         return {rel: sha for p in portal.packages for rel, sha in records[p.name]["files"].items()
                 if rel.startswith(prefix)}
 
-    files = {f"assets/vendor/{vendor.BUNDLE}": store.put(bundle.read_bytes(), bundle)}
+    files = {f"assets/vendor/{vendor.BUNDLE}": store.put(bundle.read_bytes(), bundle),
+             zhmap.PATH: store.put(zhmap.map_bytes(portal))}
     files.update(unit_files("assets/charts/"))
     files.update(extra_files)  # (the large charts come last, and win too)
     files.update(unit_files("downloads/"))

@@ -35,6 +35,7 @@ def on_config(config, **kwargs):
         import zhconv  # noqa: F401
     except ImportError:
         raise PluginError("zhconv is not importable: simplified search for traditional pages would stop.") from None
+    SEEN_HASHES.clear()
     nav_file = Path(config["docs_dir"]) / NAV_FILE
     if nav_file.exists():
         config["nav"] = json.loads(nav_file.read_text(encoding="utf-8"))
@@ -83,11 +84,20 @@ def on_post_template(output, template_name, config, **kwargs):
 
 def on_post_build(config, **kwargs):
     """Rewrite the search index as UTF-8 JSON: Material escapes every CJK character and
-    zero-width space as \\uXXXX (6 bytes instead of 3), which nearly doubles its size."""
+    zero-width space as \\uXXXX (6 bytes instead of 3), which nearly doubles its size.
+    Write _headers: the same policy as HTTP headers, plus frame-ancestors (which a <meta>
+    cannot set), for hosts that read that file (Netlify, Cloudflare Pages; GitHub Pages does
+    not send custom headers: there the <meta> policy applies and framing cannot be refused)."""
     index = Path(config["site_dir"]) / "search" / "search_index.json"
     if index.exists():
         data = json.loads(index.read_text(encoding="utf-8"))
         index.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    policy = POLICY.format(hashes="".join(" " + h for h in sorted(SEEN_HASHES))) + "; frame-ancestors 'none'"
+    (Path(config["site_dir"]) / "_headers").write_text(
+        "/*\n"
+        f"  Content-Security-Policy: {policy}\n"
+        "  X-Content-Type-Options: nosniff\n"
+        "  Referrer-Policy: strict-origin-when-cross-origin\n", encoding="utf-8")
 
 
 # Content-Security-Policy, as a <meta> (a static site sends no headers; frame-ancestors,
@@ -107,6 +117,7 @@ SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
 JS_TYPES = ("", "text/javascript", "application/javascript", "module")
 JINJA = re.compile(r"({{.*?}}|{%.*?%}|{#.*?#})", re.S)
 CHARSET = '<meta charset="utf-8">'
+SEEN_HASHES: set = set()   # every allowed inline-script hash of this build (for _headers)
 log = logging.getLogger("mkdocs.hooks.portal")
 
 
@@ -146,6 +157,7 @@ def add_csp(output: str, config, where: str) -> str:
             continue
         digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode("ascii")
         hashes.add(f"'sha256-{digest}'")
+    SEEN_HASHES.update(hashes)
     policy = POLICY.format(hashes="".join(" " + h for h in sorted(hashes)))
     meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
     return output.replace(CHARSET, CHARSET + "\n" + meta, 1)
