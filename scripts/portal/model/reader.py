@@ -35,8 +35,9 @@ class Field:
 
     @property
     def header(self) -> str:
-        """Chinese header with the unit, e.g. ``2020年网民使用率 (%)`` (unless the title has it)."""
-        if not self.unit or f"({self.unit})" in self.title.replace(" ", "") or f"（{self.unit}）" in self.title:
+        """Chinese header with the unit, e.g. ``2020年网民使用率 (%)`` (unless the title has it,
+        or the unit varies by row, "见 unit 列": then the unit column says it)."""
+        if not self.unit or "列" in self.unit or f"({self.unit})" in self.title.replace(" ", "") or f"（{self.unit}）" in self.title:
             return self.title
         return f"{self.title} ({self.unit})"
 

@@ -402,7 +402,7 @@ def altair():
 
 
 WRAP = 24          # characters per line of a category label (portal.js lowers it on phones)
-TICK_SPACING = 90  # pixels per x-axis tick at most: fewer ticks on narrow charts
+TICK_SPACING = 70  # pixels per x-axis tick at most: fewer ticks on narrow charts
 
 
 def base_config(chart, description: str) -> dict:
