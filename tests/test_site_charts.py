@@ -208,3 +208,11 @@ def test_same_unit_similar_magnitudes_stay_grouped_bars():
     rows = [{"item": "甲", "a": 10, "b": 12, "unit": "个"}, {"item": "乙", "a": 20, "b": 25, "unit": "个"}]
     c = charts.choose(make_pkg(rows, PERIOD_FIELDS))[0]
     assert "yOffset" in c.spec["encoding"] and c.spec["encoding"]["x"]["title"] == "数值 (个)"
+
+
+def test_bar_labels_are_unique_so_no_bars_stack(real_charts):
+    """A nominal axis with a repeated label stacks (adds up) the bars: every bar has its own label."""
+    for _, c in real_charts:
+        rows = values(c.spec) if "layer" in c.spec or "data" in c.spec else []
+        keys = [(r.get("label"), r.get("series")) for r in rows if "label" in r]
+        assert len(keys) == len(set(keys)), c.id

@@ -372,11 +372,18 @@ def key_figures(pkg, disp):
     if not by_unit_rows:
         return []
     unit = "%" if len(by_unit_rows.get("%", [])) >= 2 else max(by_unit_rows, key=lambda u: len(by_unit_rows[u]))
-    pts = []
-    for r in by_unit_rows[unit][:MAX_BARS]:
+    pts, seen = [], {}
+    for r in by_unit_rows[unit]:
         label = SUPERSCRIPT.sub("", str(r.get("indicator_simplified") or r.get("indicator") or r.get("id")))
         if r.get("period"):
             label += f"（{r['period']}）"
+        if seen.get(label) == r["value"]:
+            continue  # the same figure stated again elsewhere in the text: one bar
+        if label in seen:  # same words, another value: each bar needs its own label
+            label += f"（第{r.get('source_line')}行）"
+        seen[label] = r["value"]
+        if len(pts) == MAX_BARS:
+            break
         geo = str(r.get("geography") or "")
         pts.append({"label": label, "value": r["value"], "text": fmt_cn(r["value"], unit), "unit": unit,
                     "highlight": is_highlight(geo, {}), "geo": geo})
@@ -454,7 +461,7 @@ def ranked_bars(pts, x_title, description, unit="", labels=False) -> dict:
     show = labels or len(pts) <= 12
     base = alt.Chart(data).encode(
         y=alt.Y("label:N", sort=order, title=None, axis=label_axis(alt)),
-        x=alt.X("value:Q", title=x_title, axis=value_axis(alt, unit),
+        x=alt.X("value:Q", title=x_title, axis=value_axis(alt, unit), stack=None,
                 scale=room_for_text([p["value"] for p in pts], show)),
         tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("value:Q", title=x_title, format=",")],
     )

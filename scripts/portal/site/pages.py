@@ -67,6 +67,20 @@ def plain(value) -> str:
     return text.translate(str.maketrans({"<": "＜", ">": "＞", "&": "＆", '"': "＂", "'": "＇", "`": "｀"}))
 
 
+CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+def md_bilingual(value) -> str:
+    """Like ``md``, but a trailing English sentence after Chinese text (e.g. a licence
+    "…注明原报告。 Compilation under CC BY 4.0; …") is marked ``lang="en"``."""
+    text = " ".join(str("" if value is None else value).split())
+    last = max((m.end() for m in CJK.finditer(text)), default=0)
+    tail = text[last:]
+    if last and len(re.findall(r"[A-Za-z]{2,}", tail)) >= 3:
+        return f'{md(text[:last])} <span lang="en">{md(tail.strip())}</span>'
+    return md(text)
+
+
 def num(raw: str) -> str:
     """A number as stored in the CSV, with thousands separators for readability."""
     m = re.fullmatch(r"(-?)(\d+)(\.\d+)?", raw or "")
@@ -114,7 +128,7 @@ def env(bytecode_dir: Path | None = None) -> jinja2.Environment:
                            bytecode_cache=cache,
                            autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                            comment_start_string="{%#", comment_end_string="#%}")  # "{#id}" is Markdown
-    e.filters.update(md=md, h=h, href=href, plain=plain, num=num, size=size, fence=fence, indent_block=indent,
+    e.filters.update(md=md, md_bilingual=md_bilingual, h=h, href=href, plain=plain, num=num, size=size, fence=fence, indent_block=indent,
                      tojson_ld=catalog.script_json)
     e.globals.update(labels=LABELS, shape_of=shape_of, dataset_doc=dataset_doc, table_label=table_label, fmt=fmt)
     return e
