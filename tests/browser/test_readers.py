@@ -239,4 +239,10 @@ def test_dataset_and_catalogue_tables_filter(browser, base_url, built):
     pg.goto(f"{base_url}datasets/{portal.reports[0].packages[0].name}/?q=" + word)
     pg.wait_for_selector(".portal-filter output")
     assert pg.locator(".portal-filter input").first.input_value() == word
+    kf = next(p for p in portal.packages if p.source.get("table") == "key-figures")
+    pg.goto(f"{base_url}datasets/{kf.name}/part-1/")
+    pg.wait_for_selector(".portal-filter output")
+    assert pg.locator(".portal-filter").count() == 1  # one filter for every section table of the page
+    rows = pg.locator("article table tbody tr").count()
+    assert pg.locator(".portal-filter output").inner_text() == f"显示 {rows} / {rows} 行"
     context.close()

@@ -160,60 +160,57 @@
     ctl.count.textContent = "显示 " + shown + " / " + ctl.rows.length + " 行";
   }
 
-  var controls = [];
-
-  function filterAll(q, source) {
-    controls.forEach(function (c) {
-      if (c.input !== source) c.input.value = q;
-      applyFilter(c);
+  // One filter per page, before the first filterable table; it filters every table marked
+  // data-filter on the page (e.g. the sections of a key-figures page) and counts their rows.
+  function makeFilter(boxes) {
+    var tables = [];
+    boxes.forEach(function (box) {
+      if (box.dataset.filterReady) return;
+      box.dataset.filterReady = "1";
+      var found = box.tagName === "TABLE" ? [box] : Array.prototype.slice.call(box.querySelectorAll("table"));
+      found.forEach(function (t) { if (t.tBodies.length) tables.push(t); });
     });
-  }
-
-  function makeFilter(box, n) {
-    if (box.dataset.filterReady) return;
-    var tables = box.tagName === "TABLE" ? [box] : Array.prototype.slice.call(box.querySelectorAll("table"));
-    tables.forEach(function (table, k) {
-      if (!table.tBodies.length) return;
-      var id = "portal-filter-" + n + "-" + k;
-      var bar = document.createElement("div");
-      bar.className = "portal-filter";
-      var label = document.createElement("label");
-      label.setAttribute("for", id);
-      label.textContent = "筛选";
-      var input = document.createElement("input");
-      input.type = "search";
-      input.id = id;
-      input.placeholder = "输入文字，简繁皆可";
-      input.setAttribute("autocomplete", "off");
-      var count = document.createElement("output");
-      count.setAttribute("aria-live", "polite");
-      count.setAttribute("for", id);
-      bar.appendChild(label);
-      bar.appendChild(input);
-      bar.appendChild(count);
-      var wrap = table.closest(".portal-table-wrap") || table;
-      wrap.parentNode.insertBefore(bar, wrap);
-      var rows = Array.prototype.map.call(table.tBodies[0].rows, function (el) { return { el: el }; });
-      var ctl = { input: input, count: count, rows: rows };
-      controls.push(ctl);
-      input.value = queryFromUrl();
-      input.addEventListener("input", function () {
-        setUrlQuery(input.value.trim());
-        filterAll(input.value, input);
-      });
+    if (!tables.length) return null;
+    var bar = document.createElement("div");
+    bar.className = "portal-filter";
+    var label = document.createElement("label");
+    label.setAttribute("for", "portal-filter");
+    label.textContent = tables.length > 1 ? "筛选本页各表" : "筛选";
+    var input = document.createElement("input");
+    input.type = "search";
+    input.id = "portal-filter";
+    input.placeholder = "输入文字，简繁皆可";
+    input.setAttribute("autocomplete", "off");
+    var count = document.createElement("output");
+    count.setAttribute("aria-live", "polite");
+    count.setAttribute("for", "portal-filter");
+    bar.appendChild(label);
+    bar.appendChild(input);
+    bar.appendChild(count);
+    var first = tables[0].closest(".portal-table-wrap") || tables[0];
+    first.parentNode.insertBefore(bar, first);
+    var rows = [];
+    tables.forEach(function (t) {
+      Array.prototype.forEach.call(t.tBodies[0].rows, function (el) { rows.push({ el: el }); });
+    });
+    var ctl = { input: input, count: count, rows: rows };
+    input.value = queryFromUrl();
+    input.addEventListener("input", function () {
+      setUrlQuery(input.value.trim());
       applyFilter(ctl);
     });
-    box.dataset.filterReady = "1";
+    applyFilter(ctl);
+    return ctl;
   }
 
   function setupTables() {
     document.querySelectorAll("article table").forEach(makeSortable);
-    var boxes = document.querySelectorAll("article [data-filter]");
-    controls = controls.filter(function (c) { return document.body.contains(c.input); });
-    if (!boxes.length) return;
-    boxes.forEach(makeFilter);
+    var boxes = Array.prototype.slice.call(document.querySelectorAll("article [data-filter]"));
+    var ctl = boxes.length ? makeFilter(boxes) : null;
+    if (!ctl) return;
     loadT2s().then(function () {
-      controls.forEach(function (c) { c.rows.forEach(function (r) { r.folded = undefined; }); applyFilter(c); });
+      ctl.rows.forEach(function (r) { r.folded = undefined; });
+      applyFilter(ctl);
     });
   }
 
