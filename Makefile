@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help venv new-report extract drift validate build site serve test browser-deps bench audit clean
+.PHONY: help venv new-report extract drift validate build site publish serve test browser-deps bench audit clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -37,6 +37,9 @@ build: $(STAMP)  ## generate pages, charts and downloads into docs/ (no mkdocs)
 
 site: $(STAMP)  ## validate, build and run mkdocs into site/ (atomically)
 	$(PY) -m scripts.portal site
+
+publish: $(STAMP)  ## publishing build into site/: needs PORTAL_SITE_URL=https://… (the public base URL)
+	$(PY) -m scripts.portal site --publish
 
 serve: site  ## build the portal and serve it on http://127.0.0.1:$(PORT)/
 	@echo "serving site/ on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"

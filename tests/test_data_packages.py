@@ -109,8 +109,10 @@ def test_traditional_key_figures_have_simplified_labels():
     assert any(r["indicator"] != r["indicator_simplified"] for r in rows)
 
 
-def cells_of(row: dict, names: list[str]) -> Counter:
-    return Counter(v.strip() for v in (row[n] for n in names) if v.strip())
+def cells_of(row: dict, names: list[str], missing: set = frozenset()) -> Counter:
+    """Non-empty cells; a declared missing-value marker ("-", "未透露") counts as empty, as the
+    second transcription leaves such cells empty."""
+    return Counter(v.strip() for v in (row[n] for n in names) if v.strip() and v.strip() not in missing)
 
 
 @pytest.mark.parametrize("directory", table_packages(), ids=lambda d: d.name)
@@ -125,9 +127,10 @@ def test_second_transcription_agrees(directory, reports):
     printed = [f["name"] for f in fields if not f.get("x-derived")]
     derived = {f["name"] for f in fields if f.get("x-derived")}
     names = [n for n in printed if n not in derived]
+    missing = {m["value"] if isinstance(m, dict) else m for m in desc["resources"][0]["schema"]["missingValues"]}
     assert len(rows) == len(other), f"{directory.name}: {len(rows)} rows vs {len(other)} in {fixture.name}"
     for row, theirs in zip(rows, other):
-        ours = cells_of(row, names)
+        ours = cells_of(row, names, missing)
         assert ours == Counter(c.strip() for c in theirs if c.strip()), \
             f"{directory.name} line {row['source_line']}: {sorted(ours.elements())} vs {theirs}"
 

@@ -46,10 +46,22 @@ def test_split_modes():
     assert split_line("北京 12.5%", r"regex:(\S+)\s+(\S+)") == ["北京", "12.5%"]
 
 
-@pytest.mark.parametrize("printed, stored", [("1,000", "1000"), ("60.0%", "60.0"), ("-0.40%", "-0.40"),
-                                             ("--", ""), ("未透露", ""), ("/", ""), ("-", "")])
+@pytest.mark.parametrize("printed, stored", [("1,000", "1000"), ("60.0%", "60.0"), ("-0.40%", "-0.40"), ("", "")])
 def test_clean_number_keeps_printed_digits(printed, stored):
     assert clean_number(printed, recipe="t", line=1, field="f") == stored
+
+
+@pytest.mark.parametrize("marker", ["--", "未透露", "/", "-", "—"])
+def test_declared_missing_marker_kept_as_printed(marker):
+    declared = {marker: "未统计"}
+    assert clean_number(marker, recipe="t", line=1, field="f", declared=declared) == marker
+
+
+@pytest.mark.parametrize("marker", ["--", "未透露", "/", "-"])
+def test_undeclared_missing_marker_refused_with_location(marker):
+    with pytest.raises(PortalError) as err:
+        clean_number(marker, recipe="pkg", line=7, field="y2019")
+    assert "missing_values" in str(err.value) and "row 7" in str(err.value) and "field y2019" in str(err.value)
 
 
 def test_clean_number_refuses_text_with_location():
@@ -59,18 +71,18 @@ def test_clean_number_refuses_text_with_location():
 
 
 def test_rows_totals_subrows_and_merged_cells():
-    rows = extract_rows(recipe(), TEXT.splitlines())
+    rows = extract_rows(recipe(missing_values={"--": "不适用", "未透露": "未披露"}), TEXT.splitlines())
     assert [r["item"] for r in rows] == ["网页总数", "静态网页", "", "中国电信 中国联通", "合计"]
     assert rows[2]["row_type"] == "subrow" and rows[2]["parent"] == "静态网页"
     assert rows[2]["y2020"] == "58.3"
-    assert rows[3]["y2019"] == "" and rows[3]["y2020"] == ""
+    assert rows[3]["y2019"] == "--" and rows[3]["y2020"] == "未透露"  # printed, meaning in missingValues
     assert rows[4]["row_type"] == "total" and rows[4]["y2020"] == "1900"
     assert [r["source_line"] for r in rows] == ["4", "5", "6", "9", "10"]
 
 
 def test_wrong_cell_count_names_line():
     with pytest.raises(PortalError) as err:
-        extract_rows(recipe(skip=[]), TEXT.splitlines())
+        extract_rows(recipe(skip=[], missing_values={"--": "不适用", "未透露": "未披露"}), TEXT.splitlines())
     assert "row 7" in str(err.value) and "1 cells" in str(err.value)
 
 
@@ -99,6 +111,49 @@ def test_derived_numeric_companion():
          "derived": True, "from": "amount", "pattern": r"^([0-9.]+)亿元$"}])
     rows = extract_rows(r, text.splitlines())
     assert [(x["amount"], x["amount_value"]) for x in rows] == [("13.4亿元", "13.4"), ("数百万元", "")]
+
+
+def test_footnote_mark_split_into_clean_label_and_reference():
+    text = "网络直播 ³⁷\t62.4\n即时通信\t99.2\n"
+    r = recipe(rows=[[1, 2]], skip=[], fields=[
+        {"name": "application", "title": "应用", "type": "string"},
+        {"name": "name", "title": "应用名", "type": "string", "derived": True, "from": "application",
+         "pattern": "^(.*?)\\s*[⁰¹²³⁴⁵⁶⁷⁸⁹]*$"},
+        {"name": "footnote", "title": "脚注", "type": "string", "derived": True, "from": "application",
+         "pattern": "([⁰¹²³⁴⁵⁶⁷⁸⁹]+)", "superscript_digits": True},
+        {"name": "rate", "title": "使用率", "type": "number", "unit": "%"}])
+    rows = extract_rows(r, text.splitlines())
+    assert [(x["application"], x["name"], x["footnote"]) for x in rows] == [
+        ("网络直播 ³⁷", "网络直播", "37"), ("即时通信", "即时通信", "")]
+
+
+SUPERSCRIPT = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+
+
+def test_every_table_with_footnote_marks_has_clean_label_and_reference():
+    """Real packages: a printed label column with footnote marks has a derived clean label
+    (no marks) and a footnote-reference column, and charts use the clean one."""
+    import csv
+    import json
+
+    from scripts.portal import paths
+
+    for desc_path in sorted(paths.packages_dir().glob("*/datapackage.json")):
+        desc = json.loads(desc_path.read_text("utf-8"))
+        fields = desc["resources"][0]["schema"]["fields"]
+        with (desc_path.parent / "data.csv").open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh))
+        printed = [f["name"] for f in fields if f.get("type") == "string" and not f.get("x-derived")
+                   and f["name"] not in ("parent", "source_text")]
+        for name in printed:
+            if not any(ch in r[name] for r in rows for ch in SUPERSCRIPT):
+                continue
+            companions = [f for f in fields if (f.get("x-derived") or {}).get("from") == name]
+            clean = [f["name"] for f in companions if not f["x-derived"].get("superscript_digits")]
+            refs = [f["name"] for f in companions if f["x-derived"].get("superscript_digits")]
+            assert clean and refs, f"{desc['name']}: {name} has footnote marks but no clean label / footnote field"
+            assert not any(ch in r[clean[0]] for r in rows for ch in SUPERSCRIPT)
+            assert desc["x-display"].get("category") != name, f"{desc['name']}: charts use the printed label"
 
 
 def test_figure_captions_skip_table_of_contents():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -98,3 +99,120 @@ def test_changed_spec_is_rendered_again(portal, tmp_path):
     chosen[0].spec["description"] += "!"
     again = charts.render(chosen, tmp_path / "out", tmp_path / "cache", png=False)
     assert again["rendered"] == 1
+
+
+# ---------------------------------------------------------------- readable charts (issue 8)
+
+def layers(spec):
+    return spec.get("layer", [spec]) if "spec" not in spec else [spec["spec"]]
+
+
+def axis_titles(spec):
+    out = []
+    for l in layers(spec):
+        for ch in ("x", "y"):
+            t = (l.get("encoding", {}).get(ch) or {}).get("title")
+            if t:
+                out.append(t)
+    return out
+
+
+@pytest.fixture(scope="module")
+def real_charts():
+    from scripts.portal import paths
+    from scripts.portal.site import build, compare
+
+    p = load_portal(paths.packages_dir())
+    chosen = [(pkg, c) for pkg in p.packages for c in charts.choose(pkg)]
+    return chosen + [(None, c) for c in build.comparisons(p, compare)[1]]
+
+
+def test_no_chart_puts_two_units_on_one_axis(real_charts):
+    for _, c in real_charts:
+        rows = values(c.spec) if "data" in c.spec or "layer" in c.spec else []
+        units = {r["unit"] for r in rows if "unit" in r}
+        assert len(units) <= 1, f"{c.id}: {units} on one axis"
+
+
+def test_basic_resources_compares_change_not_raw_values(real_charts):
+    c = next(c for p, c in real_charts if p and p.name == "cnnic-47-table-1-basic-resources")
+    assert axis_titles(c.spec)[0].endswith("变化 (%)")
+    assert "单位不同" in c.description
+    by_label = {r["label"]: r["value"] for r in values(c.spec)}
+    assert by_label["IPv6"] == round((57634 - 50877) / 50877 * 100, 1)
+    assert by_label["国际出口带宽"] == 30.4
+
+
+def test_axis_titles_whole_with_unit_once(real_charts):
+    for _, c in real_charts:
+        for t in axis_titles(c.spec) + [c.title]:
+            assert "列" not in t and not t.startswith(("年", "月")), f"{c.id}: {t!r}"
+            units = re.findall(r"[(（]([^()（）]+)[)）]", t)
+            assert len(units) == len(set(units)), f"{c.id}: doubled unit in {t!r}"
+
+
+def test_no_footnote_marks_in_chart_labels(real_charts):
+    for _, c in real_charts:
+        text = json.dumps(values(c.spec), ensure_ascii=False)
+        assert not re.search("[⁰¹²³⁴⁵⁶⁷⁸⁹]", text), c.id
+
+
+def test_every_chart_has_title_and_one_sentence_finding(real_charts):
+    for _, c in real_charts:
+        assert c.title and c.description.endswith("。") and c.description.count("。") == 1, c.id
+
+
+def test_liaoning_highlighted_in_grouped_and_category_charts():
+    rows = [{"label": "辽宁", "value": 3.0}, {"label": "全国", "value": 2.0}]
+    assert charts.is_highlight("辽宁", {}) and charts.is_highlight("辽宁省", {})
+    assert not charts.is_highlight("辽宁成大方圆", {"shape": "categories"})
+    spec = charts.ranked_bars([{**r, "highlight": charts.is_highlight(r["label"], {}), "text": ""} for r in rows],
+                              "x", "d。")
+    assert "辽宁" in json.dumps(spec["layer"][0]["encoding"]["y"]["axis"]["labelColor"], ensure_ascii=False)
+
+
+@pytest.mark.parametrize("value, unit, text", [(387508224, "个", "3.875亿"), (50877, "块/32", "5.088万"),
+                                               (98111, "万", "98,111"), (62.4, "%", "62.4"), (9999, "个", "9,999")])
+def test_large_numbers_the_chinese_way(value, unit, text):
+    assert charts.fmt_cn(value, unit) == text
+
+
+def test_value_axis_has_few_ticks_and_no_overlap():
+    axis = charts.value_axis(charts.altair(), "个").to_dict()
+    assert axis["labelOverlap"] is True and "width" in axis["tickCount"]["expr"]
+    assert "亿" in axis["labelExpr"] and "万" in axis["labelExpr"]
+    assert "亿" not in charts.value_axis(charts.altair(), "万人").to_dict()["labelExpr"]
+
+
+def make_pkg(rows, fields):
+    from scripts.portal.model.reader import Field, Package
+
+    fs = [Field(name=n, title=t, title_en="", type=ty, unit=u, description="") for n, t, ty, u in fields]
+    desc = {"title": "测试表", "x-display": {"shape": "periods", "category": "item", "measures": ["a", "b"]},
+            "resources": [{"schema": {"fields": [{"name": f.name} for f in fs]}}]}
+    return Package(name="t", path=None, descriptor=desc, fields=fs, rows=rows, raw_rows=rows, csv_bytes=b"")
+
+
+PERIOD_FIELDS = [("item", "项目", "string", ""), ("a", "2019 年 12 月", "integer", "见 unit 列"),
+                 ("b", "2020 年 12 月", "integer", "见 unit 列"), ("unit", "单位", "string", "")]
+
+
+def test_mixed_units_without_a_computable_change_get_one_panel_per_row():
+    rows = [{"item": "甲", "a": 0, "b": 5, "unit": "个"}, {"item": "乙", "a": 0, "b": 7000000, "unit": "Mbps"}]
+    c = charts.choose(make_pkg(rows, PERIOD_FIELDS))[0]
+    assert "facet" in c.spec and c.spec["resolve"]["scale"]["x"] == "independent"
+    assert {r["panel"] for r in c.spec["data"]["values"]} == {"甲 (个)", "乙 (Mbps)"}
+
+
+def test_same_unit_similar_magnitudes_stay_grouped_bars():
+    rows = [{"item": "甲", "a": 10, "b": 12, "unit": "个"}, {"item": "乙", "a": 20, "b": 25, "unit": "个"}]
+    c = charts.choose(make_pkg(rows, PERIOD_FIELDS))[0]
+    assert "yOffset" in c.spec["encoding"] and c.spec["encoding"]["x"]["title"] == "数值 (个)"
+
+
+def test_bar_labels_are_unique_so_no_bars_stack(real_charts):
+    """A nominal axis with a repeated label stacks (adds up) the bars: every bar has its own label."""
+    for _, c in real_charts:
+        rows = values(c.spec) if "layer" in c.spec or "data" in c.spec else []
+        keys = [(r.get("label"), r.get("series")) for r in rows if "label" in r]
+        assert len(keys) == len(set(keys)), c.id

@@ -166,7 +166,7 @@ def test_bad_cell_names_row_and_field(tmp_path):
 
 def test_totals_are_marked_and_discrepancies_shown_above_the_table(fixture_site):
     html = (fixture_site.site / "datasets" / "liaoning-internet-2020-table-2-enterprises-by-type" / "index.html").read_text("utf-8")
-    assert 'class="row-total' in html and "portal-badge" in html
+    assert 'class="row-total' in html  # labelled 合计 already: no second "合计" badge
     warning = html.index("原文数据不一致")
     assert warning < html.index('<table class="portal-table"')
     assert "100.1" in html[warning:]
@@ -271,3 +271,61 @@ def test_report_url_link_text_cannot_open_a_markdown_link(portal):
     links = [v for k, v in found.attrs if k == "href"]
     assert url in links  # the link goes to the URL as given (entities decoded)
     assert not [v for v in links if v.startswith("javascript")], links
+
+
+# ---------------------------------------------------------------- what readers see (issue 8)
+
+def test_total_row_caption_and_badge_say_only_what_is_true(fixture_site, portal):
+    for pkg in portal.packages:
+        if pkg.source.get("table") == "key-figures":
+            continue
+        html = (fixture_site.site / "datasets" / pkg.name / "index.html").read_text("utf-8")
+        caption = re.search(r"<caption>(.*?)</caption>", html, re.S).group(1)
+        has_total = any(r.get("row_type") == "total" for r in pkg.rows)
+        assert ("合计行" in caption) == has_total, (pkg.name, caption)
+        assert not re.search(r"合计\s*(<[^>]+>\s*)*<span class=\"portal-badge\">合计", html), pkg.name
+
+
+def test_every_data_table_is_filterable(fixture_site, portal):
+    """The opt-in attribute the table script looks for, on dataset, catalogue, key-figure and home tables."""
+    site = fixture_site.site
+    pages_with_tables = [site / "catalog" / "index.html", site / "index.html"]
+    pages_with_tables += [site / "datasets" / p.name / "index.html" for p in portal.packages
+                          if p.source.get("table") != "key-figures"]
+    pages_with_tables += list((site / "datasets").glob("*/part-*/index.html"))
+    for page in pages_with_tables:
+        html = page.read_text("utf-8")
+        assert re.search(r"<(table|div)[^>]*\bdata-filter\b", html), page
+
+
+def test_check_kinds_shown_in_chinese_with_explanation(fixture_site, portal):
+    from scripts.portal.quality import CHECKS
+
+    for pkg in portal.packages:
+        if not pkg.quality:
+            continue
+        html = (fixture_site.site / "datasets" / pkg.name / "index.html").read_text("utf-8")
+        section = html[html.index('id="quality"'):html.index('id="charts"')]
+        text = re.sub(r"<code>.*?</code>|<[^>]+>", " ", section)
+        assert not [k for k in CHECKS if re.search(rf"(?<![A-Za-z_]){k}(?![A-Za-z_])", text)], pkg.name
+        assert "校验" in text
+
+
+def test_licence_english_sentence_marked_english():
+    from scripts.portal.model.writer import LICENSE
+
+    out = pages.md_bilingual(LICENSE["title"])
+    assert re.search(r'注明原报告。 <span lang="en">Compilation under CC BY 4\\\.0', out), out
+    assert pages.md_bilingual("仅中文 CC BY") == pages.md("仅中文 CC BY")
+
+
+def test_printed_missing_marker_shown_as_printed_with_its_meaning():
+    from scripts.portal import paths
+
+    real = load_portal(paths.packages_dir())
+    pkg = next(p for p in real.packages if p.name == "liaoning-internet-2020-table-4-investments")
+    assert pkg.missing_values == {"未透露": "金额未披露"}
+    cells = [c for r in pages.table_rows(pkg)[0]["rows"] for c in r["cells"] if "未透露" in c["text"]]
+    assert len(cells) == 6 and all('title="金额未披露"' in c["text"] and c["value"] == "" for c in cells)
+    typed = [r["amount"] for r in pkg.rows]
+    assert "未透露" not in typed and typed.count(None) == 6  # a missing value, not text, to every reader

@@ -110,6 +110,9 @@ def parser() -> argparse.ArgumentParser:
                           parents=[common])
     site.set_defaults(func=cmd_site)
     site.add_argument("--site", type=Path, default=paths.ROOT / "site", help="output directory (default site/)")
+    site.add_argument("--publish", action="store_true",
+                      help="publishing build: requires the public base URL (--site-url or $PORTAL_SITE_URL) "
+                           "and refuses localhost, so no generated file links to 127.0.0.1")
     from .site import options as site_options
 
     for s in (b, site):

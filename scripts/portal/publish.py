@@ -129,6 +129,25 @@ def clean_stale(site: Path) -> list[Path]:
     return removed
 
 
+def public_url(args) -> str:
+    """The public base URL a publishing build needs (--site-url or $PORTAL_SITE_URL): an
+    absolute http(s) URL that is not this machine. Citations, canonical links and DCAT
+    identifiers are made from it, so a publishing build without it must not run."""
+    from urllib.parse import urlparse
+
+    url = (getattr(args, "site_url", None) or os.environ.get("PORTAL_SITE_URL") or "").strip()
+    if not url:
+        raise PortalError("a publishing build needs the public base URL: pass --site-url "
+                          "https://example.org/portal/ or set PORTAL_SITE_URL (site/ left unchanged)")
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise PortalError(f"--site-url {url!r} is not an absolute http(s) URL (site/ left unchanged)")
+    if parsed.hostname in ("127.0.0.1", "localhost", "0.0.0.0", "::1"):
+        raise PortalError(f"--site-url {url!r} points at this machine; a publishing build needs the public "
+                          "base URL (site/ left unchanged)")
+    return url if url.endswith("/") else url + "/"
+
+
 def publish(args) -> int:
     site = Path(args.site).resolve()
     with build_lock(site):
@@ -141,6 +160,10 @@ def _publish(args, site: Path) -> int:
     from .validate import summary, validate_all
 
     start = time.perf_counter()
+    if getattr(args, "publish", False):
+        args.site_url = public_url(args)
+        os.environ["PORTAL_SITE_URL"] = args.site_url  # mkdocs.yml site_url (canonical links, sitemap)
+        print(f"publishing build for {args.site_url}")
     results = validate_all(args.packages)
     if any(r.errors for r in results):
         print(summary(results))

@@ -59,9 +59,12 @@ def check_cells(pkg, result: Result) -> None:
     """No markup or spreadsheet formula in text cells (types, enums, keys: Frictionless)."""
     rel = pkg.resource["path"]
     text_fields = [f.name for f in pkg.fields if not f.numeric]
+    missing = set(pkg.missing_values)  # printed markers such as 未透露 or "-", declared in missingValues
     for number, raw in enumerate(pkg.raw_rows, start=2):
         for name in text_fields:
             cell = raw[name]
+            if cell in missing:
+                continue
             if MARKUP.search(cell):
                 result.error(f"text contains markup or a script: {cell[:60]!r}", file=rel, row=number, field=name)
             elif FORMULA.match(cell) and not NUMERIC.match(cell):
@@ -126,17 +129,21 @@ def validate_package(directory: Path, reports: dict, root: Path | None = None) -
     check_placeholders(pkg.descriptor, reports, result)
     check_cells(pkg, result)
     if not result.errors:
-        frictionless_errors(directory, pkg.resource, result)
+        frictionless_errors(directory, pkg.resource, result, pkg.descriptor.get("$schema", ""))
     if not result.errors:
-        check_quality(pkg.descriptor, pkg.raw_rows, pkg.resource["schema"]["fields"], result)
+        missing = set(pkg.missing_values)
+        records = [{k: "" if v in missing else v for k, v in raw.items()} for raw in pkg.raw_rows]
+        check_quality(pkg.descriptor, records, pkg.resource["schema"]["fields"], result)
     return result
 
 
-def frictionless_errors(directory: Path, resource: dict, result: Result) -> None:
+def frictionless_errors(directory: Path, resource: dict, result: Result, profile: str = "") -> None:
     """Frictionless's own validation of the table against its schema."""
     from frictionless import FrictionlessException, Resource
 
     descriptor = {k: resource[k] for k in ("name", "path", "format", "encoding", "schema") if k in resource}
+    if str(profile).startswith("https://datapackage.org/profiles/2."):  # v2: missingValues may be {value, label}
+        descriptor["$schema"] = profile.replace("/datapackage.json", "/dataresource.json")
     try:
         report = Resource(descriptor, basepath=str(directory)).validate()
     except FrictionlessException as exc:

@@ -1,4 +1,4 @@
-/* Portal page behaviour: interactive charts and sortable tables.
+/* Portal page behaviour: interactive charts, sortable and filterable tables.
  * Runs on every page through Material's document$ (also after instant navigation).
  * The chart runtime (vega, vega-lite, vega-embed; self-hosted) is loaded only on pages
  * that have a chart, as a module script, so it never blocks rendering. */
@@ -23,14 +23,28 @@
     return runtime;
   }
 
-  function labelRoom(spec) {
+  function longestLabel(spec) {
     var longest = 0;
     [spec].concat(spec.layer || []).forEach(function (s) {
       ((s.data && s.data.values) || []).forEach(function (d) {
         longest = Math.max(longest, String(d.label || "").length);
       });
     });
-    return Math.min(260, longest * 12 + 10);
+    return longest;
+  }
+
+  // Fit the figure's width (phones included): category labels take at most ~40% of it and
+  // wrap onto more lines (the spec's `wrap` parameter) instead of being cut off; the rows
+  // grow to hold the extra lines. Small-multiple (facet) charts keep their own layout.
+  function fitToFigure(spec, figWidth) {
+    if (spec.facet) { spec.spec.width = Math.max(140, figWidth - 60); return; }
+    var longest = longestLabel(spec);
+    var chars = Math.max(4, Math.floor((figWidth * 0.4 - 10) / 12));
+    var lines = Math.ceil(longest / chars) || 1;
+    (spec.params || []).forEach(function (p) { if (p.name === "wrap") p.value = chars; });
+    if (lines > 1 && spec.height && spec.height.step) spec.height.step = Math.max(spec.height.step, 14 * lines + 4);
+    var room = Math.min(longest, chars) * 12 + 10;
+    spec.width = Math.max(120, Math.floor(figWidth) - room - 50);
   }
 
   function renderCharts() {
@@ -41,10 +55,7 @@
         fig.setAttribute("data-rendered", "pending");
         var url = new URL(fig.getAttribute("data-spec"), location.href).href;
         fetch(url).then(function (r) { return r.json(); }).then(function (spec) {
-          // fit the figure's width (phones included): plot width = figure width minus the
-          // room taken by the category labels (12px per CJK character, capped like labelLimit).
-          // (autosize "fit-x" would do this but logs a warning with step heights.)
-          spec.width = Math.max(160, Math.floor(fig.clientWidth) - labelRoom(spec) - 60);
+          fitToFigure(spec, fig.clientWidth);
           var box = document.createElement("div");
           box.className = "portal-chart__view";
           var img = fig.querySelector("img");
@@ -83,7 +94,7 @@
       var btn = document.createElement("button");
       btn.type = "button";
       btn.className = "portal-sort";
-      btn.title = "点击排序";
+      btn.title = "按此列排序";
       while (th.firstChild) btn.appendChild(th.firstChild);
       th.appendChild(btn);
       btn.addEventListener("click", function () {
@@ -106,6 +117,103 @@
     });
   }
 
+  /* Filter by typing: any element with data-filter (a table, or a block holding tables).
+   * Simplified and traditional characters match each other (assets/vendor/zh-t2s.json, made
+   * at build time from the characters on the site); every word typed must occur in the row.
+   * The query is kept in the URL (?q=) so that a filtered view can be shared. */
+  var t2s = null, t2sLoad = null;
+
+  function loadT2s() {
+    if (!t2sLoad) {
+      t2sLoad = fetch(new URL("assets/vendor/zh-t2s.json", root).href)
+        .then(function (r) { return r.ok ? r.json() : {}; })
+        .catch(function () { return {}; })
+        .then(function (m) { t2s = m; return m; });
+    }
+    return t2sLoad;
+  }
+
+  function fold(text) {
+    var out = "", s = String(text).toLowerCase();
+    for (var i = 0; i < s.length; i++) out += (t2s && t2s[s[i]]) || s[i];
+    return out;
+  }
+
+  function queryFromUrl() {
+    return new URLSearchParams(location.search).get("q") || "";
+  }
+
+  function setUrlQuery(q) {
+    var url = new URL(location.href);
+    if (q) url.searchParams.set("q", q); else url.searchParams.delete("q");
+    history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+  }
+
+  function applyFilter(ctl) {
+    var words = fold(ctl.input.value).split(/\s+/).filter(Boolean), shown = 0;
+    ctl.rows.forEach(function (r) {
+      if (r.folded === undefined) r.folded = fold(r.el.textContent);
+      var ok = words.every(function (w) { return r.folded.indexOf(w) >= 0; });
+      r.el.hidden = !ok;
+      if (ok) shown++;
+    });
+    ctl.count.textContent = "显示 " + shown + " / " + ctl.rows.length + " 行";
+  }
+
+  // One filter per page, before the first filterable table; it filters every table marked
+  // data-filter on the page (e.g. the sections of a key-figures page) and counts their rows.
+  function makeFilter(boxes) {
+    var tables = [];
+    boxes.forEach(function (box) {
+      if (box.dataset.filterReady) return;
+      box.dataset.filterReady = "1";
+      var found = box.tagName === "TABLE" ? [box] : Array.prototype.slice.call(box.querySelectorAll("table"));
+      found.forEach(function (t) { if (t.tBodies.length) tables.push(t); });
+    });
+    if (!tables.length) return null;
+    var bar = document.createElement("div");
+    bar.className = "portal-filter";
+    var label = document.createElement("label");
+    label.setAttribute("for", "portal-filter");
+    label.textContent = tables.length > 1 ? "筛选本页各表" : "筛选";
+    var input = document.createElement("input");
+    input.type = "search";
+    input.id = "portal-filter";
+    input.placeholder = "输入文字，简繁皆可";
+    input.setAttribute("autocomplete", "off");
+    var count = document.createElement("output");
+    count.setAttribute("aria-live", "polite");
+    count.setAttribute("for", "portal-filter");
+    bar.appendChild(label);
+    bar.appendChild(input);
+    bar.appendChild(count);
+    var first = tables[0].closest(".portal-table-wrap") || tables[0];
+    first.parentNode.insertBefore(bar, first);
+    var rows = [];
+    tables.forEach(function (t) {
+      Array.prototype.forEach.call(t.tBodies[0].rows, function (el) { rows.push({ el: el }); });
+    });
+    var ctl = { input: input, count: count, rows: rows };
+    input.value = queryFromUrl();
+    input.addEventListener("input", function () {
+      setUrlQuery(input.value.trim());
+      applyFilter(ctl);
+    });
+    applyFilter(ctl);
+    return ctl;
+  }
+
+  function setupTables() {
+    document.querySelectorAll("article table").forEach(makeSortable);
+    var boxes = Array.prototype.slice.call(document.querySelectorAll("article [data-filter]"));
+    var ctl = boxes.length ? makeFilter(boxes) : null;
+    if (!ctl) return;
+    loadT2s().then(function () {
+      ctl.rows.forEach(function (r) { r.folded = undefined; });
+      applyFilter(ctl);
+    });
+  }
+
   function labelSearch() {
     // Material's search overlay is a role="dialog" without an accessible name
     var dialog = document.querySelector('.md-search[role="dialog"]');
@@ -115,7 +223,7 @@
   function setup() {
     labelSearch();
     renderCharts();
-    document.querySelectorAll("article table").forEach(makeSortable);
+    setupTables();
   }
 
   if (window.document$) window.document$.subscribe(setup);

@@ -64,6 +64,7 @@ class Recipe:
     primary_key: list | None = None
     checks: list = field(default_factory=list)
     acknowledged: list = field(default_factory=list)
+    missing_values: dict = field(default_factory=dict)   # printed marker -> its meaning
 
     @property
     def label(self) -> str:

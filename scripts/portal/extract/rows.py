@@ -2,8 +2,10 @@
 
 A recipe says where the rows are (line ranges), how a line splits into cells,
 which printed labels are totals or sub-rows, and how cells map to fields.
-Cell values are kept as printed; only thousands separators, `%` signs and
-missing markers are normalised.
+Cell values are kept as printed; only thousands separators and `%` signs are
+normalised. A printed missing-value marker ("-", "未透露", …) is kept as printed when the
+recipe names its meaning (`missing_values: {"-": 该期未统计}`, published as Table Schema
+`missingValues`); an undeclared marker is an error, so that no blank hides what was printed.
 """
 
 from __future__ import annotations
@@ -43,11 +45,25 @@ def split_line(line: str, how: str) -> list[str]:
     return [c.strip() for c in cells]
 
 
-def clean_number(text: str, *, recipe: str, line: int, field: str) -> str:
+def missing_marker(cell: str, declared: dict, *, recipe: str, line: int, field: str) -> str | None:
+    """The printed marker if `cell` is a missing-value marker ("" for an empty cell), else None."""
+    if cell == "":
+        return ""
+    if cell not in MISSING:
+        return None
+    if cell not in declared:
+        raise PortalError(f"cell {cell!r} is a missing-value marker the recipe does not explain: "
+                          f"add it to missing_values with its meaning", package=recipe, row=line,
+                          field=field, file="source line")
+    return cell
+
+
+def clean_number(text: str, *, recipe: str, line: int, field: str, declared: dict | None = None) -> str:
     """Normalise a printed number: drop separators and `%`, keep printed decimals."""
     value = text.replace(",", "").replace("，", "").replace(" ", "").rstrip("%％")
-    if value in MISSING:
-        return ""
+    marker = missing_marker(value, declared or {}, recipe=recipe, line=line, field=field)
+    if marker is not None:
+        return marker
     if not NUMBER.match(value):
         raise PortalError(f"cell {text!r} is not a number", package=recipe,
                           row=line, field=field, file="source line")
@@ -100,11 +116,15 @@ def extract_rows(recipe: Recipe, lines: list[str]) -> list[dict]:
             raise PortalError(f"line has {len(cells)} cells, recipe expects {len(value_fields)}: {cells}",
                               package=recipe.name, file="source line", row=number)
         row = {}
+        declared = recipe.missing_values
         for spec, cell in zip(value_fields, cells):
             if spec.get("type", "string") == "string":
-                row[spec["name"]] = "" if cell in MISSING and spec.get("missing_ok", True) and cell != "" and spec["name"] != label else cell
+                marker = None if spec["name"] == label else missing_marker(
+                    cell, declared, recipe=recipe.name, line=number, field=spec["name"])
+                row[spec["name"]] = cell if marker is None else marker
             else:
-                row[spec["name"]] = clean_number(cell, recipe=recipe.name, line=number, field=spec["name"])
+                row[spec["name"]] = clean_number(cell, recipe=recipe.name, line=number, field=spec["name"],
+                                                 declared=declared)
         if group_field:
             row[group_field] = group
         for spec in fields:
@@ -127,7 +147,15 @@ def extract_rows(recipe: Recipe, lines: list[str]) -> list[dict]:
     return rows
 
 
+SUPERSCRIPT_DIGITS = str.maketrans(SUPERSCRIPTS, "0123456789")
+
+
 def derive(spec: dict, row: dict) -> str:
-    """A numeric companion of a text cell (`13.4亿元` -> 13.4) where the number is definite."""
+    """A companion of a printed cell: a number where it is definite (`13.4亿元` -> 13.4), a
+    clean label without its footnote mark (`网络直播 ³⁷` -> 网络直播), or the footnote
+    reference itself (`superscript_digits: true`: ³⁷ -> 37)."""
     match = re.search(spec["pattern"], row.get(spec["from"], ""))
-    return match.group(1).replace(",", "") if match else ""
+    if not match:
+        return ""
+    value = match.group(1).replace(",", "").strip()
+    return value.translate(SUPERSCRIPT_DIGITS) if spec.get("superscript_digits") else value

@@ -19,7 +19,8 @@ def table_package(recipe: Recipe, report: dict, lines: list[str]) -> dict[str, b
     rows = extract_rows(recipe, lines)
     fields = recipe.fields + package.META_FIELDS
     meta = {"name": recipe.name, "title": recipe.title, "title_en": recipe.title_en,
-            "description": recipe.description, "keywords": recipe.keywords, "display": recipe.display}
+            "description": recipe.description, "keywords": recipe.keywords, "display": recipe.display,
+            "missing_values": recipe.missing_values}
     if recipe.version:
         meta["version"] = recipe.version
     meta["x-source"] = {

@@ -75,7 +75,7 @@ def table_cells(pkg, mapping: dict) -> pd.DataFrame:
     long = df.melt(id_vars=["source_row", "source_line", *extra], value_vars=numeric,
                    var_name="source_field", value_name="value_printed")
     long["row_pos"], long["field_pos"] = long.index % len(df), long.index // len(df)
-    long = long[long["value_printed"] != ""]
+    long = long[~long["value_printed"].isin(["", *pkg.missing_values])]  # printed markers (-, /) are missing
     long = long.merge(cell_frame(mapping["fields"], "source_field", "f_"), on="source_field", how="left")
     long = long.merge(cell_frame(mapping.get("rows", {}), "source_row", "r_"), on="source_row", how="left")
     long["label"] = long[label]

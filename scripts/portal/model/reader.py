@@ -46,8 +46,9 @@ class Field:
 
     @property
     def header(self) -> str:
-        """Chinese header with the unit, e.g. ``2020年网民使用率 (%)`` (unless the title has it)."""
-        if not self.unit or f"({self.unit})" in self.title.replace(" ", "") or f"（{self.unit}）" in self.title:
+        """Chinese header with the unit, e.g. ``2020年网民使用率 (%)`` (unless the title has it,
+        or the unit varies by row, "见 unit 列": then the unit column says it)."""
+        if not self.unit or "列" in self.unit or f"({self.unit})" in self.title.replace(" ", "") or f"（{self.unit}）" in self.title:
             return self.title
         return f"{self.title} ({self.unit})"
 
@@ -102,6 +103,12 @@ class Package:
         return [r for r in self.rows if r.get("row_type", "data") != "total"]
 
     @property
+    def missing_values(self) -> dict:
+        """Printed missing-value markers other than the empty cell -> their meaning
+        (Table Schema ``missingValues``: strings, or ``{"value", "label"}`` objects)."""
+        return missing_values(self.resource.get("schema", {}))
+
+    @property
     def content_fields(self) -> list:
         return [f for f in self.fields if f.name not in BOOKKEEPING]
 
@@ -124,6 +131,15 @@ class Portal:
             if r.slug == slug:
                 return r
         raise KeyError(slug)
+
+
+def missing_values(schema: dict) -> dict:
+    out = {}
+    for item in schema.get("missingValues", [""]):
+        value, label = (item.get("value"), item.get("label", "")) if isinstance(item, dict) else (item, "")
+        if isinstance(value, str) and value:
+            out[value] = str(label or "缺失值")
+    return out
 
 
 def load_portal(packages_dir: Path) -> Portal:
@@ -195,7 +211,7 @@ def load_package(pkg_dir: Path, root: Path | None = None) -> Package:
     fields = [Field(name=f["name"], title=f["title"], title_en=f.get("title_en", ""),
                     type=f.get("type", "string"), unit=f.get("unit", ""), description=f.get("description", ""))
               for f in res["schema"]["fields"]]
-    raw_rows, rows = read_rows(name, data, fields, res["path"])
+    raw_rows, rows = read_rows(name, data, fields, res["path"], set(missing_values(res["schema"])))
     return Package(name=name, path=pkg_dir, descriptor=desc, fields=fields, rows=rows,
                    raw_rows=raw_rows, csv_bytes=data)
 
@@ -275,7 +291,7 @@ def excerpt(cells: list) -> str:
     return ascii(text[:40]) + ("..." if len(text) > 40 else "")
 
 
-def read_rows(name: str, data: bytes, fields: list, rel: str = "data.csv"):
+def read_rows(name: str, data: bytes, fields: list, rel: str = "data.csv", missing: set = frozenset()):
     reader = csv.reader(io.StringIO(decode(data, name, rel), newline=""))
     expected = [f.name for f in fields]
     raw_rows, rows = [], []
@@ -293,7 +309,8 @@ def read_rows(name: str, data: bytes, fields: list, rel: str = "data.csv"):
                                   file=rel, row=line_no)
             raw = dict(zip(expected, cells))
             raw_rows.append(raw)
-            rows.append({f.name: parse_cell(name, line_no, f, raw[f.name], rel) for f in fields})
+            rows.append({f.name: parse_cell(name, line_no, f, "" if raw[f.name] in missing else raw[f.name], rel)
+                         for f in fields})
     except csv.Error as exc:
         raise PortalError(f"not a well-formed CSV: {exc}", package=name, file=rel, row=reader.line_num) from None
     return raw_rows, rows

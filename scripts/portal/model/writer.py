@@ -47,8 +47,25 @@ def schema_fields(fields: list[dict]) -> list[dict]:
         public = {k: spec[k] for k in PUBLIC_FIELD_KEYS if k in spec}
         if spec.get("derived"):  # numeric companion of a text cell: say how it was derived
             public["x-derived"] = {"from": spec["from"], "pattern": spec["pattern"]}
+            if spec.get("superscript_digits"):
+                public["x-derived"]["superscript_digits"] = True
         out.append(public)
     return out
+
+
+def missing_values(declared: dict | None) -> list:
+    """Table Schema missingValues: [""], or with printed markers the object form (Data Package
+    v2) that says what each means, e.g. {"value": "-", "label": "该期未统计（无数据）"}."""
+    if not declared:
+        return [""]
+    return [{"value": "", "label": "原表空白"}] + [{"value": k, "label": v} for k, v in declared.items()]
+
+
+def blank_missing(rows: list[dict], declared: dict | None) -> list[dict]:
+    """Rows with the printed missing-value markers as empty cells (what the checks read)."""
+    if not declared:
+        return rows
+    return [{k: ("" if v in declared else v) for k, v in r.items()} for r in rows]
 
 
 def source_entry(report: dict) -> dict:
@@ -62,7 +79,7 @@ def source_entry(report: dict) -> dict:
 def descriptor(meta: dict, report: dict | list[dict], fields: list[dict], data: bytes, quality: list[dict],
                checks: list[dict], label: str, primary_key: list[str] | None,
                acknowledged: list[dict] | None = None) -> dict:
-    schema = {"fields": schema_fields(fields), "missingValues": [""]}
+    schema = {"fields": schema_fields(fields), "missingValues": missing_values(meta.get("missing_values"))}
     if primary_key:
         schema["primaryKey"] = primary_key
     desc = {
@@ -99,7 +116,8 @@ def render(meta: dict, report: dict | list[dict], fields: list[dict], rows: list
     reports). Unacknowledged discrepancies are written as found (without a reason); `validate`
     refuses them."""
     data = csv_bytes(fields, rows)
-    quality, _ = ack.apply(run_checks(rows, fields, checks, label), acknowledged or [])
+    quality, _ = ack.apply(run_checks(blank_missing(rows, meta.get("missing_values")), fields, checks, label),
+                           acknowledged or [])
     desc = descriptor(meta, report, fields, data, quality, checks, label, primary_key, acknowledged)
     text = json.dumps(desc, ensure_ascii=False, indent=2) + "\n"
     return {"datapackage.json": text.encode("utf-8"), "data.csv": data}

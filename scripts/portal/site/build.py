@@ -208,7 +208,7 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx) ->
     ({path: blob}, counts)."""
     import datetime as dt
 
-    from scripts.portal.site import catalog, charts, citation, downloads, pages, vendor
+    from scripts.portal.site import catalog, charts, citation, downloads, pages, vendor, zhmap
 
     site_url = ctx.site_url
     dl = {p.name: [downloads.Download(**d) for d in records[p.name]["downloads"]] for p in portal.packages}
@@ -233,7 +233,8 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx) ->
         return [records[p.name][kind] for p in portal.packages]
 
     bundle = vendor.bundle_file(store.root)
-    files = {f"assets/vendor/{vendor.BUNDLE}": store.put(bundle.read_bytes(), bundle)}
+    files = {f"assets/vendor/{vendor.BUNDLE}": store.put(bundle.read_bytes(), bundle),
+             zhmap.PATH: store.put(zhmap.map_bytes(portal))}
     files.update(unit_files("assets/charts/"))
     files.update(extra_files)  # (the large charts come last, and win too)
     files.update(unit_files("downloads/"))

@@ -60,6 +60,9 @@ def shape_of(pkg: Package) -> dict:
     if not disp.get("shape"):
         labels = [str(r.get(disp["category"]) or "") for r in pkg.data_rows]
         disp["shape"] = "provinces" if any(l.startswith(HIGHLIGHT_DEFAULT) for l in labels) else "categories"
+    spec = next((f for f in pkg.resource.get("schema", {}).get("fields", []) if f.get("name") == disp["category"]), {})
+    if (spec.get("x-derived") or {}).get("pattern"):  # a clean label derived from the printed one
+        disp.setdefault("clean", spec["x-derived"]["pattern"])
     return disp
 
 
@@ -82,27 +85,112 @@ def choose(pkg: Package) -> list:
     return charts
 
 
+SUPERSCRIPT = re.compile("[⁰¹²³⁴⁵⁶⁷⁸⁹]+")
+
+
 def label_of(row: dict, disp: dict) -> str:
+    """A row's label for charts: the category cell without footnote marks (the printed label
+    keeps them; packages with marks carry a clean label field, this is the safety net)."""
     value = row.get(disp["category"])
     text = "" if value is None else str(value)
     if row.get("row_type") == "subrow" and row.get("parent"):
-        text = f"{row['parent']}：{text}"
-    return text
+        if not text:  # a sub-row without its own label: name it by its first other text cell
+            text = next((str(v) for k, v in row.items() if isinstance(v, str) and v and k not in
+                         ("row_type", "parent", disp["category"])), "子项")
+        parent = str(row["parent"])
+        m = re.search(disp["clean"], parent) if disp.get("clean") else None
+        text = f"{m.group(1) if m else parent}：{text}"
+    return tidy(SUPERSCRIPT.sub(" ", text))
+
+
+def tidy(text: str) -> str:
+    """Spaces of the printed layout dropped between Chinese characters and digits:
+    "2019 年 12 月末 市值" -> "2019年12月末市值" (Latin words keep theirs)."""
+    text = " ".join(str(text).split())
+    return re.sub(r"(?<=[\d\u3000-\u9fff（）])\s+(?=[\d\u3000-\u9fff（）])", "", text)
+
+
+# ---------------------------------------------------------------- units and titles
+
+PERIOD = re.compile(r"\d{4}\s*\.\s*\d{1,2}(?!\d)|\d{4}\s*年?\s*(\d{1,2}\s*月)?\s*[底末]?|\d{1,2}\s*月[底末]?")
+
+
+def unit_in_title(title: str, unit: str) -> bool:
+    return bool(unit) and (f"({unit})" in title.replace(" ", "") or f"（{unit}）" in title.replace(" ", ""))
+
+
+def bare_title(f) -> str:
+    """The field title without a unit already printed in it, layout spaces dropped:
+    "2019 年 12 月末 市值 (亿元)" -> "2019年12月末市值"."""
+    title = f.title
+    if f.unit:
+        title = re.sub(rf"\s*[(（]\s*{re.escape(f.unit)}\s*[)）]\s*$", "", title)
+    return tidy(title.strip() or f.title)
+
+
+def period_words(title: str) -> str:
+    """The period a title names: "2019年12月末市值" -> "2019年12月末"; "2020.3 网民使用率" -> "2020.3"."""
+    m = PERIOD.search(title)
+    return tidy(m.group(0)) if m else title
+
+
+def measure_words(title: str) -> str:
+    """What a title measures, without its period: "2020.12 手机网民使用率" -> "手机网民使用率"."""
+    return " ".join(PERIOD.sub(" ", title).split()).strip("：:，, ")
+
+
+def concrete_unit(f) -> str | None:
+    """The field's unit, or None when the unit varies by row ("见 unit 列")."""
+    return None if (not f.unit or "列" in f.unit) else f.unit
+
+
+def row_unit(pkg, f, row: dict) -> str:
+    unit = concrete_unit(f)
+    if unit is None and any(x.name == "unit" for x in pkg.fields):
+        return str(row.get("unit") or "")
+    return unit or ""
+
+
+def axis_title(fields, unit: str = "") -> str:
+    """One axis title for fields sharing a unit: the words they have in common (periods left
+    out), and the unit once: ["2019 年 12 月末 市值 (亿元)", "2020 年 …"] -> "市值 (亿元)"."""
+    words = [measure_words(bare_title(f)) for f in fields]
+    name = words[0] if words and all(w == words[0] for w in words) and words[0] else ""
+    name = name or (bare_title(fields[0]) if len(fields) == 1 else "数值")
+    return f"{name} ({unit})" if unit else name
+
+
+def magnitude_labels(unit: str) -> bool:
+    """Axis labels in 万/亿 only for a base unit (个, 元, Mbps …), not for 万人, 亿元 or %."""
+    return bool(unit) and unit[0] not in "万亿百千%‰" and "率" not in unit
+
+
+def fmt_cn(v, unit: str = "") -> str:
+    """A value the Chinese way for labels: 387508224 -> 3.875亿; 50877 -> 5.088万."""
+    if isinstance(v, (int, float)) and magnitude_labels(unit) and abs(v) >= 1e4:
+        scale, word = (1e8, "亿") if abs(v) >= 1e8 else (1e4, "万")
+        return f"{v / scale:.4g}{word}"
+    return fmt(v)
+
+
+# ---------------------------------------------------------------- chart makers
+
+def is_highlight(label: str, disp: dict) -> bool:
+    """辽宁 (or the table's highlight) wherever it is the place a label names."""
+    target = disp.get("highlight") or HIGHLIGHT_DEFAULT
+    return bool(target) and (label == target or label.startswith(target + "省")
+                             or (disp.get("shape") == "provinces" and label.startswith(target)))
 
 
 def points(pkg: Package, disp: dict, measure: str) -> list:
-    """(label, value) for data rows (totals left out) that have a value."""
+    """(label, value, unit) for data rows (totals left out) that have a value."""
+    f = pkg.field(measure)
     out = []
     for r in pkg.data_rows:
         v = r.get(measure)
         if isinstance(v, (int, float)):
-            out.append({"label": label_of(r, disp), "value": v})
+            out.append({"label": label_of(r, disp), "value": v, "unit": row_unit(pkg, f, r)})
     return out
-
-
-def is_highlight(label: str, disp: dict) -> bool:
-    target = disp.get("highlight") or ""
-    return bool(target) and label.startswith(target)
 
 
 def fmt(v: float) -> str:
@@ -114,7 +202,23 @@ def ranked_points(pkg, disp, measure, highlight: bool = True, limit: int | None 
     pts = sorted(points(pkg, disp, measure), key=lambda p: -p["value"])[:limit]
     for p in pts:
         p["highlight"] = highlight and is_highlight(p["label"], disp)
+        p["text"] = fmt_cn(p["value"], p["unit"])
     return pts
+
+
+def by_unit(pts: list) -> dict:
+    groups = {}
+    for p in pts:
+        groups.setdefault(p["unit"], []).append(p)
+    return groups
+
+
+def chart_title(pkg, f, suffix: str = "", unit: str = "") -> str:
+    """Whole field title with its unit once ("金额（万元）"); a title that is only a period
+    ("2020.12") gets the table title in front."""
+    words = measure_words(bare_title(f))
+    base = bare_title(f) if words else f"{tidy(pkg.title)}（{bare_title(f)}）"
+    return base + (f"（{unit}）" if unit and words else "") + suffix
 
 
 def provinces(pkg, disp):
@@ -125,25 +229,29 @@ def provinces(pkg, disp):
         pts = ranked_points(pkg, disp, m)
         if not pts:
             continue
+        unit = pts[0]["unit"]
         rank = next((i for i, p in enumerate(pts, 1) if p["highlight"]), None)
-        where = (f"{disp['highlight']}排第{rank}位（{fmt(pts[rank - 1]['value'])}{f.unit}）" if rank
+        where = (f"{disp['highlight']}排第{rank}位（{fmt(pts[rank - 1]['value'])}{unit}）" if rank
                  else f"表中没有{disp['highlight']}")
-        desc = (f"条形图：{pkg.title}中各地区的{f.title}（{f.unit or '无单位'}），从高到低排列，"
-                f"共{len(pts)}个地区，{where}，最高为{pts[0]['label']}（{fmt(pts[0]['value'])}{f.unit}）。")
-        charts.append(Chart("", f"{f.title}：各地区排名", desc, ranked_bars(pts, f.header, desc)))
+        desc = (f"条形图：{pkg.title}中各地区的{bare_title(f)}（{unit or '无单位'}），从高到低排列，"
+                f"共{len(pts)}个地区，{where}，最高为{pts[0]['label']}（{fmt(pts[0]['value'])}{unit}）。")
+        charts.append(Chart("", chart_title(pkg, f, "：各地区排名", unit), desc,
+                            ranked_bars(pts, axis_title([f], unit), desc, unit)))
     return charts
 
 
 def categories(pkg, disp):
+    """Ranked bars per measure; a measure whose unit varies by row gets one chart per unit."""
     charts = []
     for m in disp["measures"][:2]:
         f = pkg.field(m)
-        pts = ranked_points(pkg, disp, m, limit=MAX_BARS)
-        if not pts:
-            continue
-        desc = (f"条形图：{pkg.title}中各项的{f.title}（{f.unit or '无单位'}），从高到低排列，"
-                f"共{len(pts)}项，最高为{pts[0]['label']}（{fmt(pts[0]['value'])}{f.unit}）。")
-        charts.append(Chart("", f.title, desc, ranked_bars(pts, f.header, desc)))
+        for unit, pts in list(by_unit(ranked_points(pkg, disp, m, limit=MAX_BARS)).items())[:3]:
+            if not pts or (len(pts) < 2 and concrete_unit(f) is None):
+                continue
+            desc = (f"条形图：{pkg.title}中各项的{bare_title(f)}（{unit or '无单位'}），从高到低排列，"
+                    f"共{len(pts)}项，最高为{pts[0]['label']}（{fmt(pts[0]['value'])}{unit}）。")
+            title = chart_title(pkg, f, unit=unit)
+            charts.append(Chart("", title, desc, ranked_bars(pts, axis_title([f], unit), desc, unit)))
     return charts
 
 
@@ -151,53 +259,110 @@ def composition(pkg, disp):
     charts = []
     for m in disp["measures"][:1]:
         f = pkg.field(m)
-        pts = ranked_points(pkg, disp, m, highlight=False)
+        pts = ranked_points(pkg, disp, m)
         if not pts:
             continue
+        unit = pts[0]["unit"]
         has_total = any(r.get("row_type") == "total" for r in pkg.rows)
-        desc = (f"条形图：{pkg.title}的构成，各项{f.title}（{f.unit or '无单位'}）"
+        desc = (f"条形图：{pkg.title}的构成，各项{bare_title(f)}（{unit or '无单位'}）"
                 + ("，合计行不计入" if has_total else "")
-                + f"，最大的一项是{pts[0]['label']}（{fmt(pts[0]['value'])}{f.unit}）。")
-        charts.append(Chart("", f"{f.title}构成", desc, ranked_bars(pts, f.header, desc, labels=True)))
+                + f"，最大的一项是{pts[0]['label']}（{fmt(pts[0]['value'])}{unit}）。")
+        charts.append(Chart("", chart_title(pkg, f, "：构成", unit), desc,
+                            ranked_bars(pts, axis_title([f], unit), desc, unit, labels=True)))
     return charts
 
 
+SPREAD = 1000   # rows of one unit whose values differ more than this are not drawn on one scale
+
+
+def readable_on_one_axis(values: list) -> bool:
+    positive = [abs(v) for v in values if v]
+    return not positive or max(positive) / min(positive) <= SPREAD
+
+
 def periods(pkg, disp):
-    groups = {}
-    for m in disp["measures"]:
-        groups.setdefault(pkg.field(m).unit, []).append(m)
-    charts = []
-    for unit, measures in list(groups.items())[:2]:
-        if len(measures) < 2:
-            continue
-        fields = [pkg.field(m) for m in measures]
-        last = measures[-1]
-        rows = []
-        order = [p["label"] for p in sorted(points(pkg, disp, last), key=lambda p: -p["value"])]
+    """Two or more periods of the same measure. Grouped bars when every row has the same unit
+    and similar magnitudes; otherwise the change between the first and last period (one unit:
+    %), or, when that cannot be computed, one small panel per row with its own scale."""
+    fields = [pkg.field(m) for m in disp["measures"]]
+    rows = [r for r in pkg.data_rows if any(isinstance(r.get(f.name), (int, float)) for f in fields)]
+    units = {row_unit(pkg, fields[-1], r) for r in rows}
+    values = [r.get(f.name) for r in rows for f in fields if isinstance(r.get(f.name), (int, float))]
+    if len(fields) < 2 or not rows:
+        return categories(pkg, {**disp, "measures": disp["measures"][-1:]})
+    if len(units) == 1 and readable_on_one_axis(values):
+        return [grouped_periods(pkg, disp, fields, units.pop())]
+    change = period_change(pkg, disp, fields[0], fields[-1], len(units) > 1)
+    return [change] if change else [panels(pkg, disp, fields)]
+
+
+def grouped_periods(pkg, disp, fields, unit):
+    order = [p["label"] for p in sorted(points(pkg, disp, fields[-1].name), key=lambda p: -p["value"])]
+    series = [bare_title(f) for f in fields]
+    rows = [{"label": p["label"], "series": s, "value": p["value"], "text": fmt_cn(p["value"], unit),
+             "highlight": is_highlight(p["label"], disp)}
+            for f, s in zip(fields, series) for p in points(pkg, disp, f.name)]
+    top = order[0] if order else rows[0]["label"]
+    desc = (f"分组条形图：{pkg.title}，比较{'与'.join(series)}（{unit or '无单位'}），"
+            f"共{len({r['label'] for r in rows})}项，按{series[-1]}从高到低排列，最高为{top}。")
+    title = "、".join(series) if len(series) <= 2 else axis_title(fields)
+    return Chart("", title, desc, grouped_bars(rows, order, series, axis_title(fields, unit), desc, unit))
+
+
+def period_change(pkg, disp, old_f, new_f, mixed_units: bool):
+    """Change in % from old_f to new_f for every row with both values (old ≠ 0)."""
+    pts = []
+    for r in pkg.data_rows:
+        o, n = r.get(old_f.name), r.get(new_f.name)
+        if isinstance(o, (int, float)) and isinstance(n, (int, float)) and o:
+            change = round((n - o) / abs(o) * 100, 1)
+            label = label_of(r, disp)
+            pts.append({"label": label, "value": change, "text": f"{change:+.1f}%", "unit": "%",
+                        "highlight": is_highlight(label, disp), "old": o, "new": n,
+                        "row_unit": row_unit(pkg, new_f, r)})
+    if len(pts) < 2:
+        return None
+    pts.sort(key=lambda p: -p["value"])
+    old_t, new_t = period_words(bare_title(old_f)), period_words(bare_title(new_f))
+    what = measure_words(bare_title(new_f))
+    why = "各行单位不同（" + "、".join(dict.fromkeys(p["row_unit"] for p in pts if p["row_unit"])) + "），" \
+        if mixed_units else "各行数值相差悬殊，"
+    low = pts[-1]
+    desc = (f"条形图：{pkg.title}，{why}故比较各项{what}从{old_t}到{new_t}的变化（%，按两期数值计算），"
+            f"共{len(pts)}项；增长最快的是{pts[0]['label']}（{pts[0]['text']}）"
+            + (f"，{'下降最多' if low['value'] < 0 else '增长最慢'}的是{low['label']}（{low['text']}）。"
+               if low is not pts[0] else "。"))
+    return Chart("", (f"{what}：" if what else "") + f"{old_t}至{new_t}的变化（%）", desc,
+                 change_bars(pts, f"{old_t} → {new_t} 变化 (%)", desc))
+
+
+def panels(pkg, disp, fields):
+    """One small panel per row, each with its own scale and unit."""
+    rows = []
+    for r in pkg.data_rows:
+        label = label_of(r, disp)
+        unit = row_unit(pkg, fields[-1], r)
         for f in fields:
-            for p in points(pkg, disp, f.name):
-                rows.append({"label": p["label"], "series": f.title, "value": p["value"]})
-        if not rows:
-            continue
-        top = order[0] if order else rows[0]["label"]
-        desc = (f"分组条形图：{pkg.title}，比较{'与'.join(f.title for f in fields)}"
-                f"（{unit or '无单位'}），共{len({r['label'] for r in rows})}项，"
-                f"按{fields[-1].title}从高到低排列，最高为{top}。")
-        charts.append(Chart("", "、".join(f.title for f in fields), desc,
-                            grouped_bars(rows, order, [f.title for f in fields], axis_title(fields[-1], unit), desc)))
-    return charts or categories(pkg, {**disp, "measures": disp["measures"][-1:]})
+            v = r.get(f.name)
+            if isinstance(v, (int, float)):
+                rows.append({"panel": f"{label} ({unit})" if unit else label, "series": bare_title(f),
+                             "value": v, "text": fmt_cn(v, unit), "highlight": is_highlight(label, disp)})
+    desc = (f"小多图：{pkg.title}，各行单位或数量级不同，每项一个小图、各用自己的刻度，"
+            f"比较{'与'.join(bare_title(f) for f in fields)}，共{len({r['panel'] for r in rows})}项。")
+    return Chart("", f"{pkg.title}（分项小图）", desc, small_multiples(rows, [bare_title(f) for f in fields], desc))
 
 
 def targets(pkg, disp):
     base_m, target_m = disp["measures"][0], disp["measures"][-1]
-    unit_field = next((f.name for f in pkg.fields if f.name == "unit"), None)
     rows = []
     for r in pkg.data_rows:
         b, t = r.get(base_m), r.get(target_m)
         if isinstance(b, (int, float)) and isinstance(t, (int, float)) and t:
-            unit = (r.get(unit_field) or "") if unit_field else pkg.field(target_m).unit
-            rows.append({"label": label_of(r, disp), "value": round(100 * b / t, 1),
-                         "baseline": b, "target": t, "unit": unit, "highlight": False})
+            label = label_of(r, disp)
+            value = round(100 * b / t, 1)
+            rows.append({"label": label, "value": value, "text": fmt(value), "baseline": b, "target": t,
+                         "unit": "%", "row_unit": row_unit(pkg, pkg.field(target_m), r),
+                         "highlight": is_highlight(label, disp)})
     if not rows:
         return []
     rows.sort(key=lambda p: -p["value"])
@@ -209,29 +374,39 @@ def targets(pkg, disp):
 
 
 def key_figures(pkg, disp):
-    by_unit = {}
+    by_unit_rows = {}
     for r in pkg.data_rows:
         if isinstance(r.get("value"), (int, float)):
-            by_unit.setdefault(r.get("unit") or "", []).append(r)
-    if not by_unit:
+            by_unit_rows.setdefault(r.get("unit") or "", []).append(r)
+    if not by_unit_rows:
         return []
-    unit = "%" if len(by_unit.get("%", [])) >= 2 else max(by_unit, key=lambda u: len(by_unit[u]))
-    pts = []
-    for r in by_unit[unit][:MAX_BARS]:
-        label = str(r.get("indicator_simplified") or r.get("indicator") or r.get("id"))
+    unit = "%" if len(by_unit_rows.get("%", [])) >= 2 else max(by_unit_rows, key=lambda u: len(by_unit_rows[u]))
+    pts, seen = [], {}
+    for r in by_unit_rows[unit]:
+        label = SUPERSCRIPT.sub("", str(r.get("indicator_simplified") or r.get("indicator") or r.get("id")))
         if r.get("period"):
             label += f"（{r['period']}）"
+        if seen.get(label) == r["value"]:
+            continue  # the same figure stated again elsewhere in the text: one bar
+        if label in seen:  # same words, another value: each bar needs its own label
+            label += f"（第{r.get('source_line')}行）"
+        seen[label] = r["value"]
+        if len(pts) == MAX_BARS:
+            break
         geo = str(r.get("geography") or "")
-        pts.append({"label": label, "value": r["value"], "highlight": False, "geo": geo})
+        pts.append({"label": label, "value": r["value"], "text": fmt_cn(r["value"], unit), "unit": unit,
+                    "highlight": is_highlight(geo, {}), "geo": geo})
     pts.sort(key=lambda p: -p["value"])
+    mine = sum(1 for p in pts if p["highlight"])
+    if mine == len(pts):  # every figure is Liaoning's: colouring all of them says nothing
+        for p in pts:
+            p["highlight"] = False
+        mine = 0
     desc = (f"条形图：{pkg.report.title}正文中单位为“{unit or '无'}”的{len(pts)}个关键数字，"
-            f"从大到小排列，最大为{pts[0]['label']}（{fmt(pts[0]['value'])}{unit}）。")
+            f"从大到小排列，最大为{pts[0]['label']}（{fmt(pts[0]['value'])}{unit}）"
+            + (f"，其中{mine}个是{HIGHLIGHT_DEFAULT}的数字（橙色）。" if mine else "。"))
     return [Chart("", f"关键数字（单位：{unit or '无'}）", desc,
-                  ranked_bars(pts, f"数值 ({unit})" if unit else "数值", desc, labels=True))]
-
-
-def axis_title(f, unit):
-    return f"{re.sub(r'^[0-9.年月-]+', '', f.title) or f.title} ({unit})" if unit else f.title
+                  ranked_bars(pts, f"数值 ({unit})" if unit else "数值", desc, unit, labels=True))]
 
 
 # ---------------------------------------------------------------- Altair specs
@@ -242,62 +417,140 @@ def altair():
     return alt
 
 
+WRAP = 24          # characters per line of a category label (portal.js lowers it on phones)
+TICK_SPACING = 70  # pixels per x-axis tick at most: fewer ticks on narrow charts
+
+
 def base_config(chart, description: str) -> dict:
     chart = chart.properties(width=WIDTH, description=description).configure(
         font=FONT_STACK, background="white"
-    ).configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=260).configure_view(stroke=None)
+    ).configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=0).configure_view(stroke=None)
     spec = chart.to_dict(validate=True)
     spec["$schema"] = f"https://vega.github.io/schema/vega-lite/v{VL_VERSION.split('.')[0]}.json"
+    spec.setdefault("params", []).append({"name": "wrap", "value": WRAP})
     return spec
 
 
-def ranked_bars(pts, x_title, description, labels=False) -> dict:
+def label_axis(alt):
+    """The category axis: long labels wrap onto lines of `wrap` characters (never cut off), the
+    highlighted place (辽宁) in the highlight colour."""
+    target = HIGHLIGHT_DEFAULT
+    return alt.Axis(
+        labelExpr="length(datum.value) > wrap ? split(replace(datum.value, regexp('(.{' + wrap + '})(?=.)', 'g'), "
+                  "'$1\\n'), '\\n') : datum.value",
+        labelColor={"condition": {"test": f"datum.value === '{target}' || indexof(datum.value, '{target}省') === 0",
+                                  "value": HIGHLIGHT}, "value": "#333"},
+        labelFontWeight={"condition": {"test": f"datum.value === '{target}' || indexof(datum.value, '{target}省') === 0",
+                                       "value": "bold"}, "value": "normal"})
+
+
+def value_axis(alt, unit: str):
+    """The value axis: few ticks (one per TICK_SPACING px), no overlapping labels, large
+    numbers as 万/亿 when the unit is a base unit (the unit itself is in the title)."""
+    expr = ("abs(datum.value) >= 1e8 ? format(datum.value / 1e8, '~g') + '亿' : "
+            "abs(datum.value) >= 1e4 ? format(datum.value / 1e4, '~g') + '万' : format(datum.value, ',~g')"
+            if magnitude_labels(unit) else "format(datum.value, ',~g')")
+    return alt.Axis(labelExpr=expr, labelOverlap=True, labelFlush=True, labelSeparation=6,
+                    tickCount=alt.ExprRef(f"max(2, floor(width / {TICK_SPACING}))"))
+
+
+def room_for_text(values, labels: bool):
+    """x scale with room for the value written after the longest bar."""
+    alt = altair()
+    top = max([v for v in values] + [0])
+    if labels and top > 0:
+        return alt.Scale(domainMax=top * 1.2, nice=False, zero=True)
+    return alt.Scale(zero=True)
+
+
+def ranked_bars(pts, x_title, description, unit="", labels=False) -> dict:
     alt = altair()
     data = alt.Data(values=pts)
     order = [p["label"] for p in pts]
+    show = labels or len(pts) <= 12
     base = alt.Chart(data).encode(
-        y=alt.Y("label:N", sort=order, title=None),
-        x=alt.X("value:Q", title=x_title),
-        tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("value:Q", title=x_title)],
+        y=alt.Y("label:N", sort=order, title=None, axis=label_axis(alt)),
+        x=alt.X("value:Q", title=x_title, axis=value_axis(alt, unit), stack=None,
+                scale=room_for_text([p["value"] for p in pts], show)),
+        tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("value:Q", title=x_title, format=",")],
     )
     bars = base.mark_bar().encode(
         color=alt.condition("datum.highlight", alt.value(HIGHLIGHT), alt.value(BASE)))
     layers = [bars]
-    if labels or len(pts) <= 12:
-        layers.append(base.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(
-            text=alt.Text("value:Q", format=",")))
+    if show:
+        layers.append(base.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(text="text:N"))
     chart = alt.layer(*layers).properties(height=alt.Step(BAR_STEP))
     return base_config(chart, description)
 
 
-def grouped_bars(rows, order, series, x_title, description) -> dict:
+def change_bars(pts, x_title, description) -> dict:
+    """Diverging bars of the change between two periods (%), increases and decreases coloured."""
+    alt = altair()
+    data = alt.Data(values=pts)
+    order = [p["label"] for p in pts]
+    lo, hi = min(p["value"] for p in pts + [{"value": 0}]), max(p["value"] for p in pts + [{"value": 0}])
+    pad = (hi - lo) * 0.25 or 1
+    scale = alt.Scale(domain=[lo - (pad if lo < 0 else 0), hi + pad], nice=False)
+    base = alt.Chart(data).encode(
+        y=alt.Y("label:N", sort=order, title=None, axis=label_axis(alt)),
+        x=alt.X("value:Q", title=x_title, axis=value_axis(alt, "%"), scale=scale),
+        tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("old:Q", title="前一期", format=","),
+                 alt.Tooltip("new:Q", title="后一期", format=","), alt.Tooltip("row_unit:N", title="单位"),
+                 alt.Tooltip("text:N", title="变化")])
+    bars = base.mark_bar().encode(color=alt.condition("datum.value < 0", alt.value("#9e9e9e"), alt.value(BASE)))
+    text = base.transform_calculate(pos="datum.value < 0 ? 0 : datum.value").mark_text(
+        align="left", dx=3, fontSize=11, color="#333").encode(x="pos:Q", text="text:N")
+    zero = alt.Chart(alt.Data(values=[{"x": 0}])).mark_rule(color="#666").encode(x="x:Q")
+    return base_config(alt.layer(bars, zero, text).properties(height=alt.Step(BAR_STEP)), description)
+
+
+def grouped_bars(rows, order, series, x_title, description, unit="") -> dict:
     alt = altair()
     chart = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
-        y=alt.Y("label:N", sort=order, title=None),
+        y=alt.Y("label:N", sort=order, title=None, axis=label_axis(alt)),
         yOffset=alt.YOffset("series:N", sort=series),
-        x=alt.X("value:Q", title=x_title),
+        x=alt.X("value:Q", title=x_title, axis=value_axis(alt, unit)),
         color=alt.Color("series:N", sort=series, title=None,
                         scale=alt.Scale(range=["#9ecae9", BASE, "#f58518", "#54a24b"]),
-                        legend=alt.Legend(orient="top", direction="vertical")),
+                        legend=alt.Legend(orient="top", direction="vertical", labelLimit=0)),
         tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("series:N", title="系列"),
-                 alt.Tooltip("value:Q", title=x_title)],
+                 alt.Tooltip("value:Q", title=x_title, format=",")],
     ).properties(height=alt.Step(12 * len(series)))
     return base_config(chart, description)
+
+
+def small_multiples(rows, series, description) -> dict:
+    """One panel per row (label and unit in its header), each with its own x scale."""
+    alt = altair()
+    chart = alt.Chart(alt.Data(values=rows)).mark_bar(color=BASE).encode(
+        y=alt.Y("series:N", sort=series, title=None),
+        x=alt.X("value:Q", title=None, axis=value_axis(alt, "个")),
+        tooltip=[alt.Tooltip("panel:N", title="项目"), alt.Tooltip("series:N", title="时期"),
+                 alt.Tooltip("value:Q", title="数值", format=",")],
+    ).properties(width=WIDTH - 120, height=alt.Step(BAR_STEP)).facet(
+        row=alt.Row("panel:N", title=None, sort=None, header=alt.Header(labelAngle=0, labelAlign="left",
+                                                                       labelAnchor="start", labelOrient="top"))
+    ).resolve_scale(x="independent").configure(font=FONT_STACK, background="white").configure_view(stroke=None)
+    spec = chart.to_dict(validate=True)
+    spec["description"] = description
+    spec["$schema"] = f"https://vega.github.io/schema/vega-lite/v{VL_VERSION.split('.')[0]}.json"
+    return spec
 
 
 def progress_bars(rows, base_title, target_title, description) -> dict:
     alt = altair()
     data = alt.Data(values=rows)
     order = [r["label"] for r in rows]
+    top = max(100, max(r["value"] for r in rows)) * 1.15
     bars = alt.Chart(data).mark_bar(color=BASE).encode(
-        y=alt.Y("label:N", sort=order, title=None),
-        x=alt.X("value:Q", title=f"{base_title}占{target_title}的比例 (%)",
-                scale=alt.Scale(domainMin=0, domainMax=max(100, max(r["value"] for r in rows)))),
+        y=alt.Y("label:N", sort=order, title=None, axis=label_axis(alt)),
+        x=alt.X("value:Q", title=f"{base_title}占{target_title}的比例 (%)", axis=value_axis(alt, "%"),
+                scale=alt.Scale(domainMin=0, domainMax=top, nice=False)),
         tooltip=[alt.Tooltip("label:N", title="指标"), alt.Tooltip("baseline:Q", title=base_title),
-                 alt.Tooltip("target:Q", title=target_title), alt.Tooltip("unit:N", title="单位"),
+                 alt.Tooltip("target:Q", title=target_title), alt.Tooltip("row_unit:N", title="单位"),
                  alt.Tooltip("value:Q", title="进度 (%)")],
     )
-    text = bars.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(text=alt.Text("value:Q"))
+    text = bars.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(text="text:N")
     rule = alt.Chart(alt.Data(values=[{"x": 100}])).mark_rule(color=HIGHLIGHT, strokeDash=[4, 3]).encode(x="x:Q")
     chart = alt.layer(bars, text, rule).properties(height=alt.Step(BAR_STEP))
     return base_config(chart, description)
@@ -309,12 +562,13 @@ def dumbbell(rows, series, x_title, description) -> dict:
     data = alt.Data(values=rows)
     order = sorted({r["label"] for r in rows},
                    key=lambda l: -max(r["value"] for r in rows if r["label"] == l))
-    y = alt.Y("label:N", sort=order, title=None)
+    y = alt.Y("label:N", sort=order, title=None, axis=label_axis(alt))
     line = alt.Chart(data).mark_line(color="#bbb").encode(y=y, x="value:Q", detail="label:N")
     dots = alt.Chart(data).mark_point(filled=True, size=80).encode(
-        y=y, x=alt.X("value:Q", title=x_title),
+        y=y, x=alt.X("value:Q", title=x_title, axis=value_axis(alt, "%")),
         color=alt.Color("series:N", sort=series, title=None,
-                        scale=alt.Scale(range=[HIGHLIGHT, BASE]), legend=alt.Legend(orient="top", direction="vertical")),
+                        scale=alt.Scale(range=[HIGHLIGHT, BASE]),
+                        legend=alt.Legend(orient="top", direction="vertical", labelLimit=0)),
         tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("series:N", title="系列"),
                  alt.Tooltip("value:Q", title=x_title)])
     chart = alt.layer(line, dots).properties(height=alt.Step(BAR_STEP))
@@ -325,9 +579,11 @@ def rank_dots(rows, description) -> dict:
     """Liaoning's rank in each province table: rank on x (1 = first), table on y."""
     alt = altair()
     data = alt.Data(values=rows)
+    top = max(r["rank"] for r in rows) * 1.3
     chart = alt.Chart(data).mark_bar(color=HIGHLIGHT).encode(
-        y=alt.Y("label:N", sort=None, title=None),
-        x=alt.X("rank:Q", title="辽宁位次（1 = 最高）", scale=alt.Scale(domainMin=0)),
+        y=alt.Y("label:N", sort=None, title=None, axis=label_axis(alt)),
+        x=alt.X("rank:Q", title="辽宁位次（1 = 最高）", axis=value_axis(alt, "位"),
+                scale=alt.Scale(domainMin=0, domainMax=top, nice=False)),
         tooltip=[alt.Tooltip("label:N", title="指标"), alt.Tooltip("rank:Q", title="位次"),
                  alt.Tooltip("of:Q", title="地区数")])
     text = chart.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(text="text:N")

@@ -96,7 +96,7 @@ def pairings(portal, config: dict) -> list:
                 desc = (f"点图：{p.title}，{len(p.rows)}项{p.noun}中辽宁有{above}项高于全国；差距最大的是"
                         f"{widest['label']}（{'高' if widest['diff'] > 0 else '低'}{ch.fmt(abs(widest['diff']))}个百分点）。")
             p.chart = ch.Chart(f"compare-{len(out) + 1}", p.title, desc,
-                               ch.dumbbell(long, [p.left_series, p.right_series], f"{lf.title} ({lf.unit})", desc))
+                               ch.dumbbell(long, [p.left_series, p.right_series], ch.axis_title([lf, rf], lf.unit), desc))
             out.append(p)
     return out
 

@@ -40,6 +40,7 @@ def on_config(config, **kwargs):
         import zhconv  # noqa: F401
     except ImportError:
         raise PluginError("zhconv is not importable: simplified search for traditional pages would stop.") from None
+    SEEN_HASHES.clear()
     nav_file = Path(config["docs_dir"]) / NAV_FILE
     if nav_file.exists():
         config["nav"] = json.loads(nav_file.read_text(encoding="utf-8"))
@@ -103,8 +104,17 @@ def on_post_template(output, template_name, config, **kwargs):
 
 
 def on_post_build(config, **kwargs):
-    """Write the portal's search index (and the stub in place of Material's index)."""
+    """Write the portal's search index (and the stub in place of Material's index), and
+    _headers: the same policy as HTTP headers, plus frame-ancestors (which a <meta> cannot
+    set), for hosts that read that file (Netlify, Cloudflare Pages; GitHub Pages does not send
+    custom headers: there the <meta> policy applies and framing cannot be refused)."""
     search_module().write(Path(config["site_dir"]), SEARCH_PAGES)
+    policy = POLICY.format(hashes="".join(" " + h for h in sorted(SEEN_HASHES))) + "; frame-ancestors 'none'"
+    (Path(config["site_dir"]) / "_headers").write_text(
+        "/*\n"
+        f"  Content-Security-Policy: {policy}\n"
+        "  X-Content-Type-Options: nosniff\n"
+        "  Referrer-Policy: strict-origin-when-cross-origin\n", encoding="utf-8")
 
 
 # Content-Security-Policy, as a <meta> (a static site sends no headers; frame-ancestors,
@@ -124,6 +134,7 @@ SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
 JS_TYPES = ("", "text/javascript", "application/javascript", "module")
 JINJA = re.compile(r"({{.*?}}|{%.*?%}|{#.*?#})", re.S)
 CHARSET = '<meta charset="utf-8">'
+SEEN_HASHES: set = set()   # every allowed inline-script hash of this build (for _headers)
 log = logging.getLogger("mkdocs.hooks.portal")
 
 
@@ -163,6 +174,7 @@ def add_csp(output: str, config, where: str) -> str:
             continue
         digest = base64.b64encode(hashlib.sha256(body.encode("utf-8")).digest()).decode("ascii")
         hashes.add(f"'sha256-{digest}'")
+    SEEN_HASHES.update(hashes)
     policy = POLICY.format(hashes="".join(" " + h for h in sorted(hashes)))
     meta = f'<meta http-equiv="Content-Security-Policy" content="{policy}">'
     return output.replace(CHARSET, CHARSET + "\n" + meta, 1)

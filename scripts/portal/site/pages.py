@@ -20,7 +20,7 @@ import jinja2
 import yaml
 
 from scripts.portal import settings
-from scripts.portal.site import catalog
+from scripts.portal.site import catalog, findings
 from scripts.portal.site.charts import MAX_CHART_ROWS, fmt, shape_of, too_long_to_chart
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -76,6 +76,20 @@ def plain(value) -> str:
     return text.translate(str.maketrans({"<": "＜", ">": "＞", "&": "＆", '"': "＂", "'": "＇", "`": "｀"}))
 
 
+CJK = re.compile(r"[\u3000-\u9fff\uff00-\uffef]")
+
+
+def md_bilingual(value) -> str:
+    """Like ``md``, but a trailing English sentence after Chinese text (e.g. a licence
+    "…注明原报告。 Compilation under CC BY 4.0; …") is marked ``lang="en"``."""
+    text = " ".join(str("" if value is None else value).split())
+    last = max((m.end() for m in CJK.finditer(text)), default=0)
+    tail = text[last:]
+    if last and len(re.findall(r"[A-Za-z]{2,}", tail)) >= 3:
+        return f'{md(text[:last])} <span lang="en">{md(tail.strip())}</span>'
+    return md(text)
+
+
 def num(raw: str) -> str:
     """A number as stored in the CSV, with thousands separators for readability."""
     m = re.fullmatch(r"(-?)(\d+)(\.\d+)?", raw or "")
@@ -123,7 +137,7 @@ def env(bytecode_dir: Path | None = None) -> jinja2.Environment:
                            bytecode_cache=cache,
                            autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                            comment_start_string="{%#", comment_end_string="#%}")  # "{#id}" is Markdown
-    e.filters.update(md=md, h=h, href=href, plain=plain, num=num, size=size, fence=fence, indent_block=indent,
+    e.filters.update(md=md, md_bilingual=md_bilingual, h=h, href=href, plain=plain, num=num, size=size, fence=fence, indent_block=indent,
                      tojson_ld=catalog.script_json)
     e.globals.update(settings=settings, labels=LABELS, shape_of=shape_of, too_long_to_chart=too_long_to_chart,
                      max_chart_rows=MAX_CHART_ROWS, dataset_doc=dataset_doc, table_label=table_label, fmt=fmt)
@@ -331,18 +345,27 @@ def dataset_terms(pkg) -> list:
 
 # ---------------------------------------------------------------- view helpers
 
+def check_label(kind: str) -> dict:
+    """{"name", "explain"} of a check kind, in Chinese (labels.yaml); never the raw kind."""
+    return LABELS["checks"].get(kind) or LABELS["check_unknown"]
+
+
 def quality_summary(pkg) -> dict:
-    """x-quality in plain words: passes counted per kind of check, discrepancies in full with the
-    reason their recipe acknowledges. A finding's `row` (a row label) lets the table flag that row."""
+    """x-quality in plain words: passes counted per kind of check, discrepancies in full
+    (read through site/findings.py). A finding about one table row lets the table flag it."""
     groups, flagged, discrepancies = {}, set(), []
+    titles = {f.name: f.title for f in pkg.fields}
     for q in pkg.quality:
-        kind, row = str(q.get("check", "")), str(q.get("row") or "")
-        g = groups.setdefault(kind, {"kind": kind, "label": LABELS["checks"].get(kind, kind), "passed": 0, "total": 0})
+        kind = findings.kind_of(q)
+        label = check_label(kind)
+        g = groups.setdefault(kind, {"kind": kind, "label": label["name"], "explain": label["explain"],
+                                     "passed": 0, "total": 0})
         g["total"] += 1
-        if q.get("status") == "pass":
+        if findings.passed(q):
             g["passed"] += 1
         else:
-            discrepancies.append({"label": g["label"], "detail": q.get("detail", ""), "row": row,
+            row = findings.row_of(q)
+            discrepancies.append({"label": label["name"], "detail": findings.detail_of(q, titles), "row": row,
                                   "reason": str(q.get("reason") or "")})
             if row:
                 flagged.add(row)
@@ -350,9 +373,12 @@ def quality_summary(pkg) -> dict:
 
 
 def table_rows(pkg) -> list:
-    """Rows for the full table: cells with display text and sort value, row kind."""
+    """Rows for the full table: cells with display text and sort value, row kind. A printed
+    missing-value marker ("-", "未透露") is shown as printed, with its meaning as a tooltip."""
     disp = shape_of(pkg)
     flagged = quality_summary(pkg)["flagged"]
+    missing = pkg.missing_values
+    row_label = pkg.descriptor.get("x-row-label") or disp["category"]  # what findings name rows by
     shown = [f for f in pkg.content_fields] + [f for f in pkg.fields if f.name == "source_line"]
     rows = []
     for raw, typed in zip(pkg.raw_rows, pkg.rows):
@@ -360,12 +386,17 @@ def table_rows(pkg) -> list:
         cells = []
         for f in shown:
             text = raw[f.name]
-            cells.append({"text": (num(text) if f.numeric and f.name != "source_line" else h(text)),
-                          "value": h(text), "numeric": f.numeric, "head": f.name == disp["category"]})
-        label = str(typed.get(disp["category"]) or "")
+            if text and text in missing:
+                shown_text = f'<span class="portal-missing" title="{h(missing[text])}">{h(text)}</span>'
+                value = ""
+            else:
+                shown_text = num(text) if f.numeric and f.name != "source_line" else h(text)
+                value = h(text)
+            cells.append({"text": shown_text, "value": value, "numeric": f.numeric, "head": f.name == disp["category"]})
+        label = str(typed.get(row_label) or "")
         rows.append({"kind": kind, "cells": cells, "parent": typed.get("parent") or "",
                      "flag": label in flagged})
-    return [{"fields": shown, "rows": rows}]
+    return [{"fields": shown, "rows": rows, "has_total": any(r["kind"] == "total" for r in rows)}]
 
 
 def key_figure_sections(report) -> list:
