@@ -201,7 +201,7 @@ def test_xlsx_keeps_printed_decimals(accepted_site):
 def test_broken_link_fails_the_strict_build(tmp_path, monkeypatch, capsys):
     docs = tmp_path / "docs"
     shutil.copytree(paths.DOCS, docs)
-    (docs / "about.md").write_text((docs / "about.md").read_text("utf-8") + "\n[坏链接](no-such-page.md)\n", "utf-8")
+    (docs / "conventions.md").write_text((docs / "conventions.md").read_text("utf-8") + "\n[坏链接](no-such-page.md)\n", "utf-8")
     monkeypatch.setattr(paths, "DOCS", docs)
     site = tmp_path / "site"
     site.mkdir()
