@@ -26,7 +26,7 @@ from scripts.portal import __version__, paths
 from scripts.portal.errors import PortalError
 
 GENERATED = ("index.md", "catalog.md", "comparisons.md", "catalog.jsonld", ".nav.json", "reports", "datasets",
-             "downloads", "api", "assets/charts", "assets/vendor")
+             "downloads", "api", "assets/charts", "assets/vendor", "indicators", "topics", "plan.md")
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 
 
@@ -42,6 +42,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-png", action="store_true", help="skip PNG charts (SVG only)")
     parser.add_argument("--cache", type=Path, default=None, help="chart/vendor cache (default: .cache/site)")
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
+    parser.add_argument("--facts", type=Path, default=None,
+                        help="indicator fact table package (default: <packages>/indicators)")
+    parser.add_argument("--recipes", type=Path, default=None,
+                        help="directory of indicators.yaml and topics.yaml (default: scripts/portal/recipes)")
 
 
 def run(args) -> int:
@@ -56,13 +60,16 @@ def run(args) -> int:
     cache = Path(args.cache or paths.ROOT / ".cache" / "site")
     site_url = site_url_of(args)
     accessed = access_date(args.date)
+    facts = Path(args.facts or packages_dir / "indicators")
+    recipes = Path(args.recipes or paths.RECIPES)
     png = not args.no_png and cjk_font_available()
     if not png and not args.no_png:
         say("build: no 'Noto Sans CJK SC' font (apt-get install fonts-noto-cjk): PNG charts skipped")
     store = bc.Store(cache)
     with store.lock():
         code = bc.code_version()
-        options = bc.digest(site_url, accessed.isoformat(), png)
+        options = bc.digest(site_url, accessed.isoformat(), png, str(facts), str(recipes),
+                            *registry_bytes(recipes))
         inputs = bc.scan(packages_dir)
         key = bc.digest("build", code, options, inputs[0], *(x for pair in inputs[1] for x in pair)) if inputs else None
         record = store.record("builds", key) if key else None
@@ -79,7 +86,7 @@ def run(args) -> int:
                     f"{written} written" + (f", removed {removed} stale files" if removed else ""))
         if record is None:
             generate(packages_dir, docs, store, code, options, key, site_url, accessed, png, say,
-                     len(inputs[1]) if inputs else 0, args.quiet)
+                     len(inputs[1]) if inputs else 0, args.quiet, (str(facts), str(recipes)))
     print(f"build: done in {time.perf_counter() - started:.1f}s -> {docs}", flush=True)
     return 0
 
@@ -89,8 +96,13 @@ LARGE_RASTER = 256 * 2 ** 20    # a chart whose PNG needs more pixel memory is r
 SEPARATE_FROM = 1000            # packages from which the pages are made in a child process (see generate)
 
 
+def registry_bytes(recipes: Path) -> list:
+    """The indicator registry's files (part of the build's inputs; b"" when absent)."""
+    return [(recipes / n).read_bytes() if (recipes / n).is_file() else b"" for n in ("indicators.yaml", "topics.yaml")]
+
+
 def generate(packages_dir, docs, store, code, options, key, site_url, accessed, png, say,
-             packages: int = 0, quiet: bool = False) -> None:
+             packages: int = 0, quiet: bool = False, layer: tuple = ("", "")) -> None:
     """Build what the cache does not have: changed packages (in worker processes when there
     are several), then the pages and files that look at every package, then very large
     charts, alone: after the worker processes have exited and the packages were let go, so
@@ -100,7 +112,7 @@ def generate(packages_dir, docs, store, code, options, key, site_url, accessed, 
     from scripts.portal.site import cache as bc
     from scripts.portal.site import workers as units
 
-    ctx = units.Context(site_url, accessed.isoformat(), png, str(store.root))
+    ctx = units.Context(site_url, accessed.isoformat(), png, str(store.root), *layer)
     if packages >= SEPARATE_FROM:
         with units.pool(1) as child:
             status, result = child.submit(collect_apart, packages_dir, store.root, code, options, key, ctx,
@@ -146,7 +158,8 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
     from concurrent.futures import as_completed
 
     from scripts.portal.site import cache as bc
-    from scripts.portal.site import catalog, charts, citation, compare, downloads, pages, workers as units, vendor
+    from scripts.portal.site import (catalog, charts, citation, compare, downloads, indicator_pages, pages,
+                                     workers as units, vendor)
     from scripts.portal.model.reader import REPORT_KEYS, load_portal
 
     site_url, accessed = ctx.site_url, dt.date.fromisoformat(ctx.accessed)
@@ -167,6 +180,7 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
     if key and key != bc.digest("build", code, options, bc.sha256_file(packages_dir / "reports.json"),
                                 *(x for pair in sorted(fingerprints.items()) for x in pair)):
         key = None  # the packages changed since they were scanned: no build record for this run
+    ind = indicator_pages.prepare(portal, Path(ctx.facts), Path(ctx.recipes)) if ctx.facts else None
     bundle = vendor.cached_bundle(store.root)
     workers = min(units.workers(), len(todo)) if len(todo) >= PARALLEL_MIN else 1
     say(f"build: {len(todo)} packages to generate" + (f" ({workers} processes)" if workers > 1 else "")
@@ -195,7 +209,7 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
         pool = units.pool(workers)
         try:
             bundle_job = None if bundle.exists() else pool.submit(units.bundle, str(store.root))
-            cmp, extra_charts = comparisons(portal, compare)  # while the workers start
+            cmp, extra_charts = comparisons(portal, compare, ind)  # while the workers start
             small = [c for c in extra_charts if charts.raster_bytes(c) <= LARGE_RASTER]
             chart_jobs = [(c, pool.submit(units.render_chart, c, ctx)) for c in small]
             jobs = [pool.submit(units.work, (str(pkg.path), report, ukey, fingerprints[pkg.name], ctx))
@@ -216,7 +230,7 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
             except PortalError as e:
                 errors[pkg.name] = (e.message, e.package, e.file, e.row, e.field)
                 break
-        cmp, extra_charts = comparisons(portal, compare)
+        cmp, extra_charts = comparisons(portal, compare, ind)
         small = [c for c in extra_charts if charts.raster_bytes(c) <= LARGE_RASTER]
         if not errors:
             for c in small:
@@ -240,7 +254,9 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
     data = pages.SiteData(portal=portal, downloads=dl, charts=chart_map, citations=cites, site_url=site_url,
                           accessed=ctx.accessed, portal_zip=all_zip, comparisons=cmp)
     data.total_rows = total_rows
-    global_pages = pages.global_pages(pages.env(store.root / "jinja"), data)
+    env = pages.env(store.root / "jinja")
+    global_pages = pages.global_pages(env, data)
+    layer_files = indicator_pages.outputs(env, ind, site_url)
 
     # every file, in the order a build writing them one by one would (later ones win a clash)
     def unit_files(prefix):
@@ -264,7 +280,8 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
     own_pages = unit_files("datasets/")
     files.update(own_pages)
     files.update({d: store.put(global_pages[d].encode("utf-8")) for d in ("catalog.md", "comparisons.md")})
-    files[pages.NAV_FILE] = store.put(pages.nav_text(portal).encode("utf-8"))
+    files.update({d: store.put(b) for d, b in layer_files.items()})
+    files[pages.NAV_FILE] = store.put(pages.nav_text(portal, indicator_pages.nav(ind)).encode("utf-8"))
 
     rebuilt = {pkg.name for pkg, _, _ in todo}
     stats["cached"] += sum(1 for name, rec in records.items() if name not in rebuilt
@@ -272,19 +289,20 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
     stats.update(charts=sum(len(v) for v in chart_map.values()) + len(extra_charts),
                  downloads=sum(len(v) for v in dl.values()) + 1,
                  download_bytes=sum(d.bytes for ds in dl.values() for d in ds) + all_zip.bytes,
-                 pages=len(global_pages) + len(own_pages))
+                 pages=len(global_pages) + len(own_pages) + sum(1 for d in layer_files if d.endswith(".md")))
     record = {"units": sorted(unit_keys.values()),
               "summary": {"reports": len(portal.reports), "packages": len(portal.packages), "rows": total_rows}}
     return files, key, large, stats, record
 
 
-def comparisons(portal, compare) -> tuple:
-    """The comparisons page's data and its charts (Liaoning vs national, ranks)."""
+def comparisons(portal, compare, ind=None) -> tuple:
+    """The comparisons page's data and the charts made outside the packages (Liaoning vs
+    national, ranks, and the indicator section's)."""
     cfg = compare.load_config()
     pairings = compare.pairings(portal, cfg)
     ranks = compare.ranks(portal, cfg.get("highlight", "辽宁"))
     rank_chart = compare.rank_chart(ranks, cfg.get("highlight", "辽宁"), cfg.get("short_names"))
-    extra = [p.chart for p in pairings] + ([rank_chart] if rank_chart else [])
+    extra = [p.chart for p in pairings] + ([rank_chart] if rank_chart else []) + (ind.all_charts if ind else [])
     return ({"pairings": pairings, "ranks": ranks, "rank_chart": rank_chart, "targets": compare.targets(portal)},
             extra)
 
