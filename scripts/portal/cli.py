@@ -13,10 +13,15 @@ from .errors import PortalError
 
 def cmd_extract(args) -> int:
     from .extract.run import build_all, write_all
+    from .indicators.package import write_facts
+    from .model.frames import FACTS_PACKAGE as FACTS
 
     built = build_all(args.sources, paths.RECIPES, args.packages)
     write_all(built, args.packages)
     print(f"extracted {len(built)} packages into {args.packages}")
+    files = write_facts(args.packages, paths.RECIPES)
+    facts = files["data.csv"].count(b"\n") - 1
+    print(f"fact table: {facts} facts into {args.packages / FACTS}")
     return 0
 
 
@@ -26,7 +31,10 @@ def cmd_drift(args) -> int:
     if not args.sources.is_dir():
         print(f"SKIP drift check: source texts not found at {args.sources} (set PORTAL_SOURCES)")
         return 0
-    problems = drift(build_all(args.sources, paths.RECIPES, args.packages), args.packages)
+    from .indicators.package import facts_drift
+
+    built = build_all(args.sources, paths.RECIPES, args.packages)
+    problems = drift(built, args.packages) + facts_drift(built, args.packages, paths.RECIPES)
     for problem in problems:
         print(f"DRIFT {problem}")
     print("no drift: committed packages match a fresh extraction" if not problems

@@ -276,9 +276,62 @@ def check_formula(t: Table, expr: str, expect: dict, name: str, note: str = "",
     return [_finding(f"formula:{name}", abs(target[0] - got) <= tol, detail + (f"。{note}" if note else ""))]
 
 
+CONSISTENCY_KEY = ("indicator_id", "geography", "period", "kind", "unit", "qualifier", "breakdown")
+
+
+def _statement_tolerance(row: dict) -> float:
+    """Half a unit of the last printed digit, converted like the value (9.89 亿 -> 50 万)."""
+    printed, value = row["value_printed"], float(Decimal(row["value"]))
+    factor = value / float(Decimal(printed)) if float(Decimal(printed)) else 1.0
+    return half_unit(printed, row["unit_printed"] in ROUNDED_UNITS) * abs(factor)
+
+
+def _where(row: dict) -> str:
+    return (f"{fmt(float(Decimal(row['value'])))} {row['unit']}（{row['fact_id']}：{row['source_package']} "
+            f"{row['source_row']} {row['source_field']}，第{row['source_line']}行）")
+
+
+def statement_groups(rows: list[dict], key: list[str] | None = None) -> dict[tuple, list[tuple[dict, dict | None]]]:
+    """Mapped facts grouped by `key`; each fact paired with the earliest earlier fact of its group
+    with the same value (within printed precision), or None when its value is new to the group."""
+    groups: dict[tuple, list[tuple[dict, dict | None]]] = {}
+    for row in rows:
+        if not row.get("indicator_id"):
+            continue
+        members = groups.setdefault(tuple(row.get(k, "") for k in (key or CONSISTENCY_KEY)), [])
+        value, tol = float(Decimal(row["value"])), _statement_tolerance(row)
+        first = next((d for d, same in members if same is None
+                      and abs(float(Decimal(d["value"])) - value) <= _statement_tolerance(d) + tol + 1e-9), None)
+        members.append((row, first))
+    return groups
+
+
+def check_consistency(t: Table, key: list[str] | None = None, name: str | None = None) -> list[dict]:
+    """Fact table: one value per indicator, place, period, kind, unit and qualifier. A later
+    statement equal to an earlier one (within printed precision) must be marked `repeat_of` it;
+    a different value is a discrepancy naming both sources. Unmapped facts are not compared."""
+    findings, agreeing = [], 0
+    for group_key, members in statement_groups(t.rows, key).items():
+        for row, first in members:
+            expected = first["fact_id"] if first else ""
+            if row.get("repeat_of", "") != expected:
+                raise CheckError(f"consistency: {row['fact_id']} repeat_of is {row.get('repeat_of')!r}, "
+                                 f"expected {expected!r}")
+        distinct = [row for row, first in members if first is None]
+        if len(distinct) > 1:
+            what = "，".join(x for x in group_key[1:4] if x)
+            findings.append(_finding(f"{name or 'consistency'}:{':'.join(group_key[:4])}", False,
+                                     f"“{distinct[0]['indicator']}”（{what}）有 {len(distinct)} 个不同数值："
+                                     + "；".join(_where(d) for d in distinct)))
+        elif len(members) > 1:
+            agreeing += 1
+    findings.append(_finding(f"{name or 'consistency'}:repeats", True,
+                             f"{agreeing} 组（同一指标、地区、时期、类型）被陈述多次且数值一致，后出现者标为 repeat_of"))
+    return findings
+
 CHECKS = {"sum": check_sum, "share_sum": check_share_sum, "share": check_share,
           "growth": check_growth, "parts": check_parts, "ratio": check_ratio,
-          "blocks": check_blocks, "formula": check_formula}
+          "blocks": check_blocks, "formula": check_formula, "consistency": check_consistency}
 
 
 FIELD_PARAMS = ("field", "text", "count", "share", "old", "new", "rate", "numerator", "denominator", "result")

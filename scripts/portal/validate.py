@@ -88,7 +88,11 @@ def check_metadata(desc: dict, directory: Path, reports: dict, result: Result) -
                      file="datapackage.json")
     source = desc.get("x-source") or {}
     report = source.get("report") if isinstance(source, dict) else None
-    if report not in reports:
+    if isinstance(source, dict) and source.get("derived"):  # built from packages of several reports
+        unknown = [r for r in source.get("reports") or [None] if r not in reports]
+        if unknown:
+            result.error(f"x-source.reports {unknown!r} not in reports.json", file="datapackage.json")
+    elif report not in reports:
         result.error(f"x-source.report {report!r} is not in reports.json", file="datapackage.json")
     elif name and not name.startswith(report):
         result.error(f"package name must start with its report slug {report!r}", file="datapackage.json")

@@ -107,6 +107,7 @@ class Package:
 class Portal:
     reports: list
     packages: list
+    derived: dict = field(default_factory=dict)  # name -> Package built from other packages (x-source.derived)
 
     def report(self, slug: str) -> Report:
         for r in self.reports:
@@ -119,9 +120,12 @@ def load_portal(packages_dir: Path) -> Portal:
     packages_dir = Path(packages_dir)
     reports = load_reports(packages_dir / "reports.json")
     by_slug = {r.slug: r for r in reports}
-    packages = []
+    packages, derived = [], {}
     for desc_path in sorted(packages_dir.glob("*/datapackage.json")):
         pkg = load_package(desc_path.parent)
+        if pkg.source.get("derived"):  # e.g. the fact table: many reports, no dataset page of its own
+            derived[pkg.name] = pkg
+            continue
         slug = pkg.source.get("report")
         if slug not in by_slug:
             raise PortalError(f"x-source.report '{slug}' is not in reports.json",
@@ -134,7 +138,7 @@ def load_portal(packages_dir: Path) -> Portal:
     for r in reports:
         r.packages.sort(key=table_order)
     packages.sort(key=lambda p: ([r.slug for r in reports].index(p.report.slug), table_order(p)))
-    return Portal(reports=reports, packages=packages)
+    return Portal(reports=reports, packages=packages, derived=derived)
 
 
 def load_reports(path: Path) -> list:

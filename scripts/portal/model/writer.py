@@ -57,7 +57,7 @@ def source_entry(report: dict) -> dict:
     return entry
 
 
-def descriptor(meta: dict, report: dict, fields: list[dict], data: bytes, quality: list[dict],
+def descriptor(meta: dict, report: dict | list[dict], fields: list[dict], data: bytes, quality: list[dict],
                checks: list[dict], label: str, primary_key: list[str] | None) -> dict:
     schema = {"fields": schema_fields(fields), "missingValues": [""]}
     if primary_key:
@@ -70,13 +70,14 @@ def descriptor(meta: dict, report: dict, fields: list[dict], data: bytes, qualit
         "description": meta["description"].strip(),
         "version": meta.get("version", __version__),
         "licenses": [LICENSE],
-        "sources": [source_entry(report)],
+        "sources": [source_entry(r) for r in (report if isinstance(report, list) else [report])],
         "keywords": meta["keywords"],
         "x-source": meta["x-source"],
         "x-display": meta.get("display", {}),
         "x-row-label": label,
         "x-checks": checks,
         "x-quality": quality,
+        **{k: v for k, v in meta.items() if k.startswith("x-") and k != "x-source"},
         "resources": [{
             "name": "data", "path": "data.csv", "format": "csv", "mediatype": "text/csv",
             "encoding": "utf-8", "bytes": len(data),
@@ -87,9 +88,9 @@ def descriptor(meta: dict, report: dict, fields: list[dict], data: bytes, qualit
     return desc
 
 
-def render(meta: dict, report: dict, fields: list[dict], rows: list[dict], checks: list[dict],
+def render(meta: dict, report: dict | list[dict], fields: list[dict], rows: list[dict], checks: list[dict],
            label: str, primary_key: list[str] | None) -> dict[str, bytes]:
-    """The files of one package, as bytes, keyed by file name."""
+    """The files of one package, as bytes, keyed by file name (a derived package names several reports)."""
     data = csv_bytes(fields, rows)
     quality = run_checks(rows, fields, checks, label)
     desc = descriptor(meta, report, fields, data, quality, checks, label, primary_key)
