@@ -22,6 +22,7 @@ LIAONING = "辽宁省"
 NATION = "全国"
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}")   # ids become file names and URLs
 NOT_OBSERVED = ("target", "growth", "rank")        # kinds that are not the indicator's level
+AFTER = ("以上", "左右", "以下", "多", "余", "以内", "上下")  # qualifiers printed after the number
 FACT_FIELDS = ("fact_id", "indicator_id", "indicator", "geography", "period", "value", "unit", "value_printed",
                "unit_printed", "qualifier", "kind", "repeat_of", "source_package", "source_row",
                "source_field", "report", "source_line")
@@ -31,7 +32,7 @@ FACT_FIELDS = ("fact_id", "indicator_id", "indicator", "geography", "period", "v
 class Layer:
     indicators: list          # registry entries (dicts) in registry order
     topics: list              # topic entries sorted by their order
-    facts: pd.DataFrame       # one row per statement, FACT_FIELDS + row (data.csv line) + pkey
+    facts: pd.DataFrame       # one row per mapped statement: FACT_FIELDS + row (data.csv line) + pkey
     findings: list            # the fact package's x-quality entries
     package: Package          # the fact table package
     by_id: dict = field(default_factory=dict)
@@ -58,6 +59,7 @@ def load(facts_dir: Path, recipes_dir: Path) -> Layer | None:
     topics = read_topics(recipes_dir / "topics.yaml")
     indicators = read_indicators(recipes_dir / "indicators.yaml", {t["id"] for t in topics})
     facts = frame(pkg)
+    facts = facts[facts["indicator_id"] != ""]  # figures the registry leaves unmapped
     known = {i["id"] for i in indicators}
     for _, r in facts[~facts["indicator_id"].isin(known)].head(1).iterrows():
         raise PortalError(f"indicator_id '{r['indicator_id']}' is not in the registry", package=pkg.name,
@@ -173,6 +175,8 @@ def level_facts(df: pd.DataFrame, unit: str) -> pd.DataFrame:
     """Statements of the indicator's level (not targets, growth or ranks; repeats left out),
     in the registry unit when there are any in it."""
     lv = df[~df["kind"].isin(NOT_OBSERVED) & (df["repeat_of"] == "") & df["value"].notna()]
+    if "breakdown" in df.columns:  # a part of the indicator (one company, one holder) is not its level
+        lv = lv[lv["breakdown"] == ""]
     same = lv[lv["unit"] == unit]
     return same if len(same) else lv
 
@@ -220,7 +224,17 @@ def display_value(fact: dict, printed: bool = True) -> str:
     else:
         return ""
     sep = "" if not unit or unit in ("%", "‰") else " "
-    return f"{fact.get('qualifier') or ''}{text}{sep}{unit}"
+    q = fact.get("qualifier") or ""
+    return f"{text}{q}{sep}{unit}" if q in AFTER else f"{q}{text}{sep}{unit}"
+
+
+def converted(fact: dict) -> bool:
+    """Whether the registry converted the printed value (9.89 亿 -> 98,900 万人), not only
+    renamed its unit (万 -> 万人)."""
+    try:
+        return float(fact["value_printed"]) != float(fact["value"])
+    except (TypeError, ValueError, KeyError):
+        return False
 
 
 def fmt_number(text: str) -> str:

@@ -135,27 +135,26 @@ def section_page_of(sec: Section, pkg, raw) -> str | None:
     return sec.section_docs[pkg.name].get(id(raw))
 
 
-def source_link(sec: Section, fact: dict, doc: str) -> dict:
-    """Where a statement is: {"dataset", "href" (doc#anchor relative to doc, or ""), "row",
-    "report", "report_href", "line", "text"} for the template."""
+def page_url(doc: str) -> str:
+    """Site-relative URL of a generated page: datasets/x.md and datasets/x/index.md -> datasets/x/."""
+    path = doc[:-3]
+    return (path[:-len("index")] if path.endswith("index") else path + "/").lstrip("/")
+
+
+def source_link(sec: Section, fact: dict) -> dict:
+    """Where a statement is, for the templates: {"label" (short report, table, row), "url"
+    (site-relative URL of the dataset row, or ""), "line" (source line), "text" (source
+    sentence of a key figure)}."""
     pkg, raw = source_of(sec, fact)
-    try:
-        report = sec.portal.report(fact["report"])
-    except KeyError:
-        report = pkg.report if pkg is not None else None
-    rel = lambda target: posixpath.relpath(target, posixpath.dirname(doc))  # noqa: E731
-    target = ""
+    report = pkg.report if pkg is not None else None
+    short = TEXTS["report_short"].get(fact["report"]) or (report.title if report else fact["report"])
+    url = ""
     if pkg is not None and raw is not None:
-        if pages.is_key_figures(pkg):
-            sec_doc = section_page_of(sec, pkg, raw)
-            target = f"{rel(sec_doc)}#{pages.row_anchor(raw)}" if sec_doc else ""
-        else:
-            target = f"{rel(pages.dataset_doc(pkg))}#{pages.row_anchor(raw)}"
-    return {"dataset": f"{pages.table_label(pkg)} {pkg.title}" if pkg else fact["source_package"],
-            "href": target, "row": fact["source_row"], "field": fact["source_field"],
-            "report": report.title if report else fact["report"],
-            "report_href": rel(pages.report_doc(report)) if report else "",
-            "line": fact["source_line"], "text": (raw or {}).get("source_text", "")}
+        doc = section_page_of(sec, pkg, raw) if pages.is_key_figures(pkg) else pages.dataset_doc(pkg)
+        url = f"{page_url(doc)}#{pages.row_anchor(raw)}" if doc else ""
+    where = fact["source_row"] if pkg is None or not pages.is_key_figures(pkg) else ""
+    label = " ".join(x for x in (short, pages.table_label(pkg) if pkg else fact["source_package"], where) if x)
+    return {"label": label, "url": url, "line": fact["source_line"], "text": (raw or {}).get("source_text", "")}
 
 
 # ---------------------------------------------------------------- pages
@@ -165,12 +164,13 @@ def indicator_page(e, sec: Section, ind: dict, doc: str, site_url: str, csv_size
     df = layer.facts_of(ind["id"])
     vals = fx.values(df)
     for v in vals:
-        v["links"] = [source_link(sec, s, doc) for s in v["sources"]]
+        v["links"] = [source_link(sec, s) for s in v["sources"]]
     topic = next(t for t in layer.topics if t["id"] == ind["topic"])
     answer = fx.search_answer(df, unit)
     return pages.render(
         e, "indicator.md.j2", doc, ind=ind, topic=topic, values=vals, answer=answer, texts=TEXTS,
         chart=sec.charts.get(ind["id"]), findings=layer.findings_of(ind["id"]), display=fx.display_value,
+        converted=fx.converted, breakdowns=any(v["fact"].get("breakdown") for v in vals),
         downloads=[("CSV (UTF-8)", f"{DOWNLOADS}/{ind['id']}.csv", csv_size),
                    ("JSON", f"{DOWNLOADS}/{ind['id']}.json", json_size)],
         csv_url=f"{site_url}{DOWNLOADS}/{ind['id']}.csv",
@@ -214,10 +214,10 @@ def plan_page(e, sec: Section) -> str:
         for item in g["items"]:
             for key in ("target", "baseline", "latest"):
                 if item[key] is not None:
-                    item[key + "_link"] = source_link(sec, item[key], "plan.md")
+                    item[key + "_link"] = source_link(sec, item[key])
     count = sum(len(g["items"]) for g in groups)
     return pages.render(e, "plan.md.j2", "plan.md", groups=groups, texts=TEXTS, display=fx.display_value,
-                        indicator_doc=indicator_doc, liaoning=fx.LIAONING,
+                        page_url=page_url, indicator_doc=indicator_doc, liaoning=fx.LIAONING,
                         fm=pages.front_matter(title="规划目标进度", description=pages.plain(
                             f"数字辽宁发展规划的 {count} 项量化目标：2020 年基数、2025 年目标、后续报告中的最新数值与进度")))
 
