@@ -76,8 +76,11 @@ def time_series(ind: dict, ser: dict, goals: list) -> ch.Chart:
                        legend=alt.Legend(orient="top", direction="horizontal"))
     tip = [alt.Tooltip("geo:N", title="地区"), alt.Tooltip("period:N", title="时期"),
            alt.Tooltip("text:N", title="数值"), alt.Tooltip("kind:N", title="类型")]
-    layers = [alt.Chart(alt.Data(values=rows)).mark_line(point=alt.OverlayMarkDef(filled=True, size=60))
-              .encode(x=x, y=y, color=colour, tooltip=tip)] if rows else []
+    # 辽宁省 drawn last, on top (its points often equal the nation's: the same survey rates)
+    layers = [alt.Chart(alt.Data(values=part)).mark_line(point=alt.OverlayMarkDef(filled=True, size=60))
+              .encode(x=x, y=y, color=colour, tooltip=tip)
+              for part in ([r for r in rows if r["geo"] != fx.LIAONING], [r for r in rows if r["geo"] == fx.LIAONING])
+              if part]
     if marks:
         if links:
             layers.append(alt.Chart(alt.Data(values=links)).mark_line(strokeDash=[4, 3], opacity=0.7)
@@ -126,9 +129,9 @@ def places(ind: dict, ser: dict) -> ch.Chart:
 
 
 def sparkline(ind: dict, df) -> ch.Chart | None:
-    """A tiny line of the place with the longest series (辽宁省 first), or None without one."""
+    """A tiny line of 辽宁省's series (else of the place with the longest one), or None."""
     ser = fx.series(df, ind.get("unit") or "")
-    geo = max(ser, key=lambda g: (len(ser[g]), g == fx.LIAONING), default=None)
+    geo = fx.LIAONING if len(ser.get(fx.LIAONING, [])) >= 2 else max(ser, key=lambda g: len(ser[g]), default=None)
     if geo is None or len(ser[geo]) < 2:
         return None
     alt = ch.altair()

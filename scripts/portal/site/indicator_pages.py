@@ -202,7 +202,7 @@ def topic_page(e, sec: Section, topic: dict, doc: str) -> str:
     names = sorted({f for i in inds for f in layer.facts_of(i["id"])["source_package"]})
     datasets = [sec.packages[n] for n in names if n in sec.packages]
     return pages.render(e, "topic.md.j2", doc, topic=topic, rows=rows, datasets=datasets, texts=TEXTS,
-                        display=fx.display_value, indicator_doc=indicator_doc,
+                        display=fx.display_value, indicator_doc=indicator_doc, page_url=page_url,
                         fm=pages.front_matter(title=pages.plain(topic["name"]),
                                               description=pages.plain(f"{topic['name']}：{len(inds)} 项指标的最新数值、"
                                                                       f"变化与来源数据集")))
