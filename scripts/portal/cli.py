@@ -14,8 +14,10 @@ from .errors import PortalError
 def cmd_extract(args) -> int:
     from .extract.run import build_all, write_all
     from .indicators.package import write_facts
+    from .indicators.registry import load_registry
     from .model.frames import FACTS_PACKAGE as FACTS
 
+    load_registry(paths.RECIPES)  # a broken registry stops the run before anything is written
     built = build_all(args.sources, paths.RECIPES, args.packages)
     write_all(built, args.packages)
     print(f"extracted {len(built)} packages into {args.packages}")

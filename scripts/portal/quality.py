@@ -286,6 +286,12 @@ def _statement_tolerance(row: dict) -> float:
     return half_unit(printed, row["unit_printed"] in ROUNDED_UNITS) * abs(factor)
 
 
+def _same_number(difference: float, tolerance: float) -> bool:
+    """Two printed values can be roundings of one number: closer than their half-units added
+    (4.51 and 4.52 cannot be: [4.505, 4.515) and [4.515, 4.525) do not overlap)."""
+    return abs(difference) <= 1e-9 or abs(difference) < tolerance - 1e-9
+
+
 def _where(row: dict) -> str:
     return (f"{fmt(float(Decimal(row['value'])))} {row['unit']}（{row['fact_id']}：{row['source_package']} "
             f"{row['source_row']} {row['source_field']}，第{row['source_line']}行）")
@@ -301,7 +307,7 @@ def statement_groups(rows: list[dict], key: list[str] | None = None) -> dict[tup
         members = groups.setdefault(tuple(row.get(k, "") for k in (key or CONSISTENCY_KEY)), [])
         value, tol = float(Decimal(row["value"])), _statement_tolerance(row)
         first = next((d for d, same in members if same is None
-                      and abs(float(Decimal(d["value"])) - value) <= _statement_tolerance(d) + tol + 1e-9), None)
+                      and _same_number(float(Decimal(d["value"])) - value, _statement_tolerance(d) + tol)), None)
         members.append((row, first))
     return groups
 

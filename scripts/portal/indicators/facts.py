@@ -45,11 +45,29 @@ def cell_frame(spec: dict, key: str, prefix: str) -> pd.DataFrame:
     return pd.DataFrame(records, columns=columns, dtype=object)
 
 
+def check_mapping(pkg, mapping: dict, keys: pd.Series) -> None:
+    """A `tables:` entry names only columns and rows the package has (a typo would silently unmap)."""
+    def refuse(message, field):
+        raise PortalError(message, package=pkg.name, file="indicators.yaml", field=field)
+
+    numeric = {f.name for f in pkg.content_fields if f.numeric}
+    for name in mapping["fields"]:
+        if name not in numeric:
+            refuse(f"tables: field {name!r} is not a numeric field of {pkg.name}", f"fields/{name}")
+    for key in ("geography_from", "breakdown_from", "unit_from"):
+        if key in mapping and mapping[key] not in {f.name for f in pkg.fields}:
+            refuse(f"tables: {key} names {mapping[key]!r}, not a field of {pkg.name}", key)
+    for row in mapping.get("rows", {}):
+        if row not in set(keys):
+            refuse(f"tables: row {row!r} is not a row key of {pkg.name}", f"rows/{row}")
+
+
 def table_facts(pkg, reg: Registry) -> pd.DataFrame:
     """One row per non-empty numeric cell of a table package, mapped by its `tables:` entry."""
     mapping = reg.tables.get(pkg.name, {"fields": {}})
     df = package_frame(pkg, raw=True)
     df["source_row"] = row_keys(pkg, df)
+    check_mapping(pkg, mapping, df["source_row"])
     numeric = [f.name for f in pkg.content_fields if f.numeric]
     label = pkg.descriptor.get("x-row-label") or pkg.content_fields[0].name
     extra = sorted(c for c in {label, mapping.get("geography_from"), mapping.get("breakdown_from"),
@@ -107,6 +125,10 @@ def key_figure_facts(pkg, reg: Registry) -> pd.DataFrame:
                                "o_breakdown": e.get("breakdown", "")}
                               for (package, kf), e in reg.key_figures.items() if package == pkg.name],
                              columns=["id", "o_indicator", "o_kind", "o_breakdown"], dtype=object)
+    missing = sorted(set(overrides["id"]) - set(df["id"]))
+    if missing:
+        raise PortalError(f"key_figures: {', '.join(missing)} not in {pkg.name}", package=pkg.name,
+                          file="indicators.yaml", field="key_figures")
     merged = merged.merge(overrides, on="id", how="left")
     indicator_id = merged["o_indicator"].where(merged["o_indicator"].notna(), merged["a_indicator"])
     own_kind = merged["kind"].map({"fact": "actual", "target": "target"})
@@ -159,6 +181,11 @@ def build_facts(packages_dir: Path, recipes_dir: Path) -> tuple[pd.DataFrame, li
     for pkg in portal.packages:
         frame = key_figure_facts(pkg, reg) if pkg.source.get("table") == "key-figures" else table_facts(pkg, reg)
         parts.append(frame.assign(source_package=pkg.name, report=pkg.report.slug))
+    names = {p.name for p in portal.packages}
+    unknown = sorted({*reg.tables, *(package for package, _ in reg.key_figures)} - names)
+    if unknown:
+        raise PortalError(f"the registry maps package(s) that do not exist: {', '.join(unknown)}",
+                          file="indicators.yaml")
     facts = canonical(pd.concat(parts, ignore_index=True), reg)
     unknown = sorted(set(facts["indicator_id"]) - set(reg.indicators) - {""})
     if unknown:

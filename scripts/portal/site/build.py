@@ -158,8 +158,9 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
     from concurrent.futures import as_completed
 
     from scripts.portal.site import cache as bc
-    from scripts.portal.site import (catalog, charts, citation, compare, downloads, indicator_pages, pages,
-                                     workers as units, vendor)
+    from scripts.portal.site import (analysis_downloads, catalog, charts, citation, compare, downloads,
+                                     indicator_pages, pages, vendor)
+    from scripts.portal.site import workers as units
     from scripts.portal.model.reader import REPORT_KEYS, load_portal
 
     site_url, accessed = ctx.site_url, dt.date.fromisoformat(ctx.accessed)
@@ -177,6 +178,8 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
             records[pkg.name] = record
         else:
             todo.append((pkg, report, ukey))
+    for pkg in portal.derived.values():  # the fact table is an input too (see cache.scan)
+        fingerprints[pkg.name] = bc.package_fingerprint((pkg.path / "datapackage.json").read_bytes(), pkg.csv_bytes)
     if key and key != bc.digest("build", code, options, bc.sha256_file(packages_dir / "reports.json"),
                                 *(x for pair in sorted(fingerprints.items()) for x in pair)):
         key = None  # the packages changed since they were scanned: no build record for this run
@@ -268,6 +271,7 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
     files.update(extra_files)  # (the large charts come last, and win too)
     files.update(unit_files("downloads/"))
     files[all_zip.path] = store.put(zip_data)
+    files.update({rel: store.put(data) for rel, data in analysis_downloads.analysis_files(portal).items()})
     files["catalog.jsonld"] = store.put(catalog.json_bytes_with(
         catalog.dcat_catalog_head(site_url, ctx.accessed), "dcat:dataset",
         [records[p.name]["dcat"] for p in portal.packages]))
