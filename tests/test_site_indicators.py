@@ -246,6 +246,9 @@ def test_topic_page_lists_indicators_latest_liaoning_value_sparkline_and_dataset
     assert sparks and all((site.site / "topics/users-apps" / s).resolve().exists() for s in sparks)
     assert "datasets/cnnic-47-table-6-app-usage/" in text
     assert "本主题尚无登记的指标" in page(site, "topics/security")
+    # the registry's topic of each dataset (tables:, key_figure_topics:) puts it on its topic page
+    assert "datasets/liaoning-internet-2020-appendix-1-ipv4-by-province/" in page(site, "topics/resources")
+    assert "datasets/liaoning-internet-2020-key-figures/" in text
 
 
 def test_plan_tracker(site):

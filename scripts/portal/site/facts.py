@@ -36,6 +36,7 @@ class Layer:
     findings: list            # the fact package's x-quality entries
     package: Package          # the fact table package
     by_id: dict = field(default_factory=dict)
+    dataset_topics: dict = field(default_factory=dict)  # package name -> topic id (registry `tables`, key figures)
 
     def facts_of(self, indicator_id: str) -> pd.DataFrame:
         return self.facts[self.facts["indicator_id"] == indicator_id]
@@ -64,7 +65,8 @@ def load(facts_dir: Path, recipes_dir: Path) -> Layer | None:
     for _, r in facts[~facts["indicator_id"].isin(known)].head(1).iterrows():
         raise PortalError(f"indicator_id '{r['indicator_id']}' is not in the registry", package=pkg.name,
                           file="data.csv", row=int(r["row"]), field="indicator_id")
-    return Layer(indicators, topics, facts, list(pkg.quality), pkg, {i["id"]: i for i in indicators})
+    return Layer(indicators, topics, facts, list(pkg.quality), pkg, {i["id"]: i for i in indicators},
+                 dataset_topics(recipes_dir / "indicators.yaml"))
 
 
 def frame(pkg: Package) -> pd.DataFrame:
@@ -120,6 +122,16 @@ def read_indicators(path: Path, topic_ids: set) -> list:
         seen.add(item["id"])
         aliases = item.get("aliases") or []
         out.append({**item, "aliases": [str(a) for a in aliases] if isinstance(aliases, list) else [str(aliases)]})
+    return out
+
+
+def dataset_topics(path: Path) -> dict:
+    """The topic the registry gives each dataset: a table's `tables:` entry, a report's key
+    figures (`key_figure_topics:`, package <slug>-key-figures)."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out = {f"{slug}-key-figures": t for slug, t in ((doc or {}).get("key_figure_topics") or {}).items()}
+    out.update({t["package"]: t["topic"] for t in (doc or {}).get("tables") or []
+                if isinstance(t, dict) and t.get("package") and t.get("topic")})
     return out
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 
+from scripts.portal.site import analysis_downloads
 from scripts.portal.site import facts as fx
 from scripts.portal.site import indicator_charts as ic
 from scripts.portal.site import pages
@@ -72,6 +73,7 @@ def outputs(e, sec: Section | None, site_url: str) -> dict:
         out[doc] = topic_page(e, sec, topic, doc).encode("utf-8")
     out["indicators/index.md"] = pages.render(
         e, "indicator_index.md.j2", "indicators/index.md", texts=TEXTS, groups=topic_groups(sec),
+        whole=analysis_downloads.ANALYSIS_DOWNLOADS if sec.layer.package.name in sec.portal.derived else [],
         answer=lambda ind: fx.search_answer(sec.layer.facts_of(ind["id"]), ind.get("unit") or ""),
         fm=pages.front_matter(title="指标", description=TEXTS["index"]["description"])).encode("utf-8")
     out["plan.md"] = plan_page(e, sec).encode("utf-8")
@@ -174,7 +176,7 @@ def indicator_page(e, sec: Section, ind: dict, doc: str, site_url: str, csv_size
         downloads=[("CSV (UTF-8)", f"{DOWNLOADS}/{ind['id']}.csv", csv_size),
                    ("JSON", f"{DOWNLOADS}/{ind['id']}.json", json_size)],
         csv_url=f"{site_url}{DOWNLOADS}/{ind['id']}.csv",
-        fact_pkg=layer.package if layer.package.name in sec.packages else None,
+        whole=analysis_downloads.ANALYSIS_DOWNLOADS if layer.package.name in sec.portal.derived else [],
         fm=pages.front_matter(
             title=pages.plain(ind["name"]),
             description=pages.plain(f"{ind['name']}：{answer}。" + TEXTS["indicator"]["description"]),
@@ -199,9 +201,10 @@ def topic_page(e, sec: Section, topic: dict, doc: str) -> str:
         rows.append({"ind": ind, "liaoning": fx.latest(df, ind.get("unit") or "", fx.LIAONING),
                      "other": fx.latest(df, ind.get("unit") or ""), "count": len(fx.values(df)),
                      "spark": sec.sparks.get(ind["id"])})
-    names = sorted({f for i in inds for f in layer.facts_of(i["id"])["source_package"]})
-    datasets = [sec.packages[n] for n in names if n in sec.packages]
-    return pages.render(e, "topic.md.j2", doc, topic=topic, rows=rows, datasets=datasets, texts=TEXTS,
+    own = [p for p in sec.portal.packages if layer.dataset_topics.get(p.name) == topic["id"]]
+    names = {f for i in inds for f in layer.facts_of(i["id"])["source_package"]}
+    also = [p for p in sec.portal.packages if p.name in names and p not in own]
+    return pages.render(e, "topic.md.j2", doc, topic=topic, rows=rows, datasets=own, also=also, texts=TEXTS,
                         display=fx.display_value, indicator_doc=indicator_doc, page_url=page_url,
                         fm=pages.front_matter(title=pages.plain(topic["name"]),
                                               description=pages.plain(f"{topic['name']}：{len(inds)} 项指标的最新数值、"
