@@ -290,3 +290,13 @@ def test_navigation_holds_the_new_sections_but_not_the_section_pages(site):
     # an indicator page's menu carries its own topic's indicators, not every indicator
     text = page(site, "indicators/online_payment_rate")
     assert "indicators/ipv4_share/" not in text
+
+
+def test_ranked_places_leave_out_the_nation_and_the_unattributed_rest(layer):
+    df = layer.facts_of("ipv4_share")
+    extra = df.iloc[:2].copy()
+    extra["geography"], extra["value"], extra["fact_id"] = ["全国", "其他（未能判明省份）"], [100.0, 5.0], ["x1", "x2"]
+    c = ic.choose(layer.by_id["ipv4_share"], pd.concat([df, extra]))
+    labels = [v["label"] for v in c.spec["data"]["values"]]
+    assert "全国" not in labels and not any(l.startswith("其他") for l in labels) and len(labels) == 10
+    assert "全国为100%（不参与排列）" in c.description and "辽宁省排第7位" in c.description

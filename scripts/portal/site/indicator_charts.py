@@ -116,14 +116,19 @@ def series_sentence(ind, kept, goals, dropped, unit) -> str:
 
 
 def places(ind: dict, ser: dict) -> ch.Chart:
+    """Ranked bars of the places' latest values; among three or more places the nation (their
+    total) and the unattributed rest (其他…) are not ranked, the sentence gives the nation's value."""
     unit = chart_unit(ser, ind)
+    ranked = {g: s for g, s in ser.items() if g != fx.NATION and not g.startswith("其他")}
+    ranked = ranked if len(ranked) >= 3 else ser
     pts = sorted(({"label": g, "value": s[-1][1], "highlight": g == fx.LIAONING, "period": s[-1][0]}
-                  for g, s in ser.items()), key=lambda p: -p["value"])[:ch.MAX_BARS]
+                  for g, s in ranked.items()), key=lambda p: -p["value"])[:ch.MAX_BARS]
     rank = next((i for i, p in enumerate(pts, 1) if p["highlight"]), None)
     periods = sorted({p["period"] for p in pts}, key=fx.period_key)
     where = f"辽宁省排第{rank}位（{ch.fmt(pts[rank - 1]['value'])}{unit}）" if rank else "其中没有辽宁省"
+    nation = f"全国为{ch.fmt(ser[fx.NATION][-1][1])}{unit}（不参与排列）；" if fx.NATION in ser and ranked is not ser else ""
     desc = (f"条形图：{ind['name']}（{unit or '无单位'}，{'、'.join(periods)}），{len(pts)}个地区从高到低排列，"
-            f"{where}，最高为{pts[0]['label']}（{ch.fmt(pts[0]['value'])}{unit}）。")
+            f"{where}，最高为{pts[0]['label']}（{ch.fmt(pts[0]['value'])}{unit}）；{nation}".rstrip("；") + "。")
     title = f"{ind['name']} ({unit})" if unit else ind["name"]
     return ch.Chart(f"indicator-{ind['id']}", f"{ind['name']}：各地区", desc, ch.ranked_bars(pts, title, desc))
 

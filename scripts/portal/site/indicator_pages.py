@@ -130,6 +130,13 @@ def row_index(sec: Section, pkg) -> tuple:
     return sec.rows[pkg.name]
 
 
+def row_label(pkg, raw) -> str:
+    """A table row as readers see it: its label (category column), "" when unknown."""
+    if pkg is None or raw is None or not pkg.content_fields:
+        return ""
+    return str(raw.get(pages.shape_of(pkg)["category"]) or "")
+
+
 def section_page_of(sec: Section, pkg, raw) -> str | None:
     """The key-figure section page that shows a row."""
     if pkg.name not in sec.section_docs:
@@ -154,7 +161,7 @@ def source_link(sec: Section, fact: dict) -> dict:
     if pkg is not None and raw is not None:
         doc = section_page_of(sec, pkg, raw) if pages.is_key_figures(pkg) else pages.dataset_doc(pkg)
         url = f"{page_url(doc)}#{pages.row_anchor(raw)}" if doc else ""
-    where = fact["source_row"] if pkg is None or not pages.is_key_figures(pkg) else ""
+    where = "" if pkg is not None and pages.is_key_figures(pkg) else row_label(pkg, raw) or fact["source_row"]
     label = " ".join(x for x in (short, pages.table_label(pkg) if pkg else fact["source_package"], where) if x)
     return {"label": label, "url": url, "line": fact["source_line"], "text": (raw or {}).get("source_text", "")}
 
