@@ -300,3 +300,16 @@ def test_ranked_places_leave_out_the_nation_and_the_unattributed_rest(layer):
     labels = [v["label"] for v in c.spec["data"]["values"]]
     assert "全国" not in labels and not any(l.startswith("其他") for l in labels) and len(labels) == 10
     assert "全国为100%（不参与排列）" in c.description and "辽宁省排第7位" in c.description
+
+
+def test_a_plan_target_stated_as_a_growth_rate_is_tracked():
+    layer = plan_frame([row("f1", "辽宁省", "2025", 10, "target"), row("f2", "辽宁省", "2016/2020", 8.6, "growth"),
+                        row("f3", "辽宁省", "2021/2025", 10, "growth")])
+    other = {"id": "dev", "name": "数字经济增加值", "unit": "亿元", "topic": "t", "plan": "第五节"}
+    growth = layer.facts.iloc[1:].assign(indicator_id="dev")
+    layer = fx.Layer(layer.indicators + [other], layer.topics,
+                     pd.concat([layer.facts.iloc[:1], growth]), [], None, {**layer.by_id, "dev": other})
+    items = [i for g in pt.rows(layer, lambda f: (None, None)) for i in g["items"]]
+    dev = [i for i in items if i["indicator"]["id"] == "dev"]
+    assert [i["target"]["fact_id"] for i in dev] == ["f3"]   # the rate to 2025, not the past five years'
+    assert dev[0]["needed"] is None and dev[0]["progress"] is None

@@ -1,5 +1,6 @@
 """The plan tracker's rows: every target in the fact table (the plan's 主要指标 table and the
-quantified targets of its 专栏 and sections) with its 2020 baseline, the latest later value
+quantified targets of its 专栏 and sections; for a registry `plan` indicator whose target is a
+growth rate, that rate to the plan's horizon) with its 2020 baseline, the latest later value
 found in any report, the progress toward the target and the annual growth still needed.
 
 A later value of another place (沈阳市) is shown as that place's and never used for the
@@ -16,9 +17,14 @@ RATE_UNITS = ("%", "‰", "个百分点")
 def rows(layer, sources) -> list:
     """[{"group", "items": [row]}] in source order; `sources` finds a fact's source row."""
     groups: dict = {}
+    targets = layer.facts[layer.facts["kind"] == "target"]
+    horizon = max((k[0] for k in targets["pkey"]), default=0)
     for ind in layer.indicators:
         df = layer.facts_of(ind["id"])
-        for v in fx.values(df[df["kind"] == "target"]):
+        goals = df[df["kind"] == "target"]
+        if goals.empty and ind.get("plan"):  # a plan target stated as a growth rate to the plan's horizon
+            goals = df[(df["kind"] == "growth") & df["pkey"].map(lambda k: k[0] == horizon)]
+        for v in fx.values(goals):
             t = v["fact"]
             item = tracked(ind, df, t)
             item["also"] = v["sources"][1:]
