@@ -67,7 +67,7 @@ def test_latest_prefers_liaoning_and_answer_has_unit_and_period(layer):
 
 def test_qualifier_is_placed_as_printed():
     base = {"value": 10.0, "value_printed": "10", "unit": "万个", "unit_printed": "万架"}
-    assert fx.display_value({**base, "qualifier": "以上"}) == "10以上 万架"
+    assert fx.display_value({**base, "qualifier": "以上"}) == "10 万架以上"
     assert fx.display_value({**base, "qualifier": "超过"}) == "超过10 万架"
 
 
@@ -260,7 +260,7 @@ def test_plan_tracker(site):
     assert 'data-label="进度">—' in g5
     assert "辽宁省</strong>" not in g5
     revenue = next(r for r in rows if "电子信息制造业" in r)
-    assert "尚无后续数据" in revenue and "+11.9 %/年" in revenue
+    assert "尚无后续数据" in revenue and "+11.9%/年" in revenue
 
 
 def test_key_figures_are_paged_by_report_section_not_by_count(site):
@@ -313,3 +313,12 @@ def test_a_plan_target_stated_as_a_growth_rate_is_tracked():
     dev = [i for i in items if i["indicator"]["id"] == "dev"]
     assert [i["target"]["fact_id"] for i in dev] == ["f3"]   # the rate to 2025, not the past five years'
     assert dev[0]["needed"] is None and dev[0]["progress"] is None
+
+
+def test_targets_of_other_reports_come_after_the_plan():
+    layer = plan_frame([row("f1", "辽宁省", "2025", 10, "target", line=9), row("f2", "辽宁省", "2025", 12, "target", line=3),
+                        row("f3", "辽宁省", "2022", 5, "target", "other", line=1)])
+    layer.facts.loc[layer.facts["fact_id"] == "f3", "report"] = "liaoning-internet-2020"
+    groups = pt.rows(layer, lambda f: (None, None))
+    assert [(g["plan"], [i["target"]["fact_id"] for i in g["items"]]) for g in groups] == \
+        [(True, ["f2", "f1"]), (False, ["f3"])]

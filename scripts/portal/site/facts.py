@@ -237,7 +237,7 @@ def display_value(fact: dict, printed: bool = True) -> str:
         return ""
     sep = "" if not unit or unit in ("%", "‰") else " "
     q = fact.get("qualifier") or ""
-    return f"{text}{q}{sep}{unit}" if q in AFTER else f"{q}{text}{sep}{unit}"
+    return f"{text}{sep}{unit}{q}" if q in AFTER else f"{q}{text}{sep}{unit}"
 
 
 def converted(fact: dict) -> bool:

@@ -228,6 +228,7 @@ def plan_page(e, sec: Section) -> str:
     count = sum(len(g["items"]) for g in groups)
     return pages.render(e, "plan.md.j2", "plan.md", groups=groups, texts=TEXTS, display=fx.display_value,
                         page_url=page_url, indicator_doc=indicator_doc, liaoning=fx.LIAONING,
+                        short=lambda slug: TEXTS["report_short"].get(slug) or slug,
                         fm=pages.front_matter(title="规划目标进度", description=pages.plain(
                             f"数字辽宁发展规划的 {count} 项量化目标：2020 年基数、2025 年目标、后续报告中的最新数值与进度")))
 

@@ -15,10 +15,13 @@ RATE_UNITS = ("%", "‰", "个百分点")
 
 
 def rows(layer, sources) -> list:
-    """[{"group", "items": [row]}] in source order; `sources` finds a fact's source row."""
+    """[{"group", "report", "plan" (the plan's own, or another report's), "items": [row]}]: the
+    plan (the report stating most targets) first, each in source order; `sources` finds a
+    fact's source row."""
     groups: dict = {}
     targets = layer.facts[layer.facts["kind"] == "target"]
     horizon = max((k[0] for k in targets["pkey"]), default=0)
+    plan = targets["report"].mode().iloc[0] if len(targets) else ""
     for ind in layer.indicators:
         df = layer.facts_of(ind["id"])
         goals = df[df["kind"] == "target"]
@@ -28,11 +31,14 @@ def rows(layer, sources) -> list:
             t = v["fact"]
             item = tracked(ind, df, t)
             item["also"] = v["sources"][1:]
-            groups.setdefault(group_of(t, sources), []).append(item)
-    out = [{"group": g, "items": sorted(items, key=lambda i: (i["target"]["report"], int(i["target"]["source_line"] or 0)))}
-           for g, items in groups.items()]
-    return sorted(out, key=lambda g: min((i["target"]["report"], int(i["target"]["source_line"] or 0))
-                                         for i in g["items"]))
+            groups.setdefault((t["report"], group_of(t, sources)), []).append(item)
+
+    def where(item):
+        return int(item["target"]["source_line"] or 0)
+
+    out = [{"group": name, "report": report, "plan": report == plan, "items": sorted(items, key=where)}
+           for (report, name), items in groups.items()]
+    return sorted(out, key=lambda g: (not g["plan"], g["report"], min(where(i) for i in g["items"])))
 
 
 def group_of(fact: dict, sources) -> str:
@@ -97,7 +103,7 @@ def needed(start: dict, t: dict) -> dict | None:
         return None
     a, b, years = float(start["value"]), float(t["value"]), y1 - y0
     if t["unit"] in RATE_UNITS:
-        return {"value": round((b - a) / years, 2), "unit": "个百分点/年", "from": start["period"], "years": years}
+        return {"value": round((b - a) / years, 2), "unit": " 个百分点/年", "from": start["period"], "years": years}
     if a <= 0 or b <= 0:
         return None
     return {"value": round(100 * ((b / a) ** (1 / years) - 1), 1), "unit": "%/年", "from": start["period"],
