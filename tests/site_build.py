@@ -14,6 +14,7 @@ from scripts.portal import paths, settings
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE_PACKAGES = ROOT / "tests" / "fixtures" / "packages"
+FIXTURE_INDICATORS = ROOT / "tests" / "fixtures" / "indicators"   # fact table + registry for the fixtures
 
 
 @dataclass
@@ -57,7 +58,10 @@ def built_site(packages: str) -> Built:
     tmp = Path(tempfile.mkdtemp(prefix="portal-site-test-"))
     docs, site = tmp / "docs", tmp / "site"
     copy_handwritten_docs(docs)
-    generate(Path(packages), docs)
+    layer = {}
+    if Path(packages) == FIXTURE_PACKAGES:  # the fixtures' own indicator layer
+        layer = {"facts": FIXTURE_INDICATORS / "facts" / "indicators", "recipes": FIXTURE_INDICATORS / "recipes"}
+    generate(Path(packages), docs, **layer)
     mkdocs_build(docs, site)
     return Built(Path(packages), docs, site)
 

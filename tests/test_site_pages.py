@@ -74,7 +74,7 @@ def test_plain_filter_removes_markup_characters():
 
 
 @pytest.mark.parametrize("doc,root", [("index.md", ""), ("catalog.md", "../"), ("datasets/x.md", "../../"),
-                                      ("reports/r/index.md", "../../"), ("datasets/x/part-1.md", "../../../")])
+                                      ("reports/r/index.md", "../../"), ("datasets/x/s1.md", "../../../")])
 def test_url_root_is_relative(doc, root):
     assert pages.url_root(doc) == root
 
@@ -182,11 +182,11 @@ def test_dataset_pages_are_under_60_kb(fixture_site):
         assert page.stat().st_size < 60_000, page
 
 
-def test_key_figures_split_into_parts(portal):
+def test_key_figures_one_page_per_report_section(portal):
     pkg = next(p for p in portal.packages if p.name == "liaoning-internet-2020-key-figures")
-    parts = pages.key_figure_parts(pkg)
-    assert sum(p["count"] for p in parts) == len(pkg.rows)
-    assert all(p["count"] <= pages.KF_PART_ROWS or len(p["sections"]) == 1 for p in parts)
+    sections = pages.key_figure_sections(pkg)
+    assert sum(s["count"] for s in sections) == len(pkg.rows)
+    assert len({s["name"] for s in sections}) == len(sections)
 
 
 def search_docs(site) -> dict:
@@ -199,6 +199,9 @@ def search_docs(site) -> dict:
 def test_traditional_page_is_indexed_in_simplified_form(fixture_site):
     """瀋陽 on the page; the index (normalised) knows it as 沈阳, and maps 瀋 -> 沈 for queries."""
     html = (fixture_site.site / "datasets" / "digital-shenyang-2022-key-figures" / "part-1" / "index.html").read_text("utf-8")
+
+def test_traditional_pages_carry_simplified_search_text(fixture_site):
+    html = (fixture_site.site / "datasets" / "digital-shenyang-2022-key-figures" / "s1" / "index.html").read_text("utf-8")
     assert "瀋陽" in html
     index, docs = search_docs(fixture_site.site)
     i, _ = docs["datasets/digital-shenyang-2022-key-figures/part-1/"]

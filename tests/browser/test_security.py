@@ -222,14 +222,14 @@ def test_csp_no_violation_on_home_report_dataset_search(browser, base_url, built
     pkg, kf = chart_dataset(built)
     context, page, dialogs, errors = watched_page(browser)
     paths = ["", f"reports/{pkg.report.slug}/", f"datasets/{pkg.name}/", "comparisons/", "catalog/",
-             "about/"] + ([f"datasets/{kf.name}/part-1/"] if kf else [])
+             "about/"] + ([f"datasets/{kf.name}/s1/"] if kf else [])
     try:
         for path in paths:
             page.goto(base_url + path)
             page.wait_for_load_state("networkidle")
             check_policy(page)
             wait_for_charts(page)
-            if path.startswith("datasets/") and "part-" not in path:
+            if path.startswith("datasets/") and not path.endswith("/s1/"):
                 assert page.locator("figure.portal-chart[data-rendered=yes] .portal-chart__view svg").count() >= 1
                 page.locator("figure.portal-chart .portal-chart__view svg .mark-rect path").first.hover()
                 page.wait_for_selector("#vg-tooltip-element.visible", timeout=5000)

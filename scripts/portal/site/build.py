@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from concurrent.futures import as_completed
 from dataclasses import dataclass
 
@@ -43,7 +44,8 @@ def run(args) -> int:
     store = bc.Store(opts.cache)
     with store.lock():
         code = bc.code_version()
-        digest = bc.digest(opts.site_url, opts.accessed.isoformat(), opts.png)
+        digest = bc.digest(opts.site_url, opts.accessed.isoformat(), opts.png, str(opts.facts), str(opts.recipes),
+                           *options.registry_bytes(opts.recipes))
         inputs = bc.scan(opts.packages)
         key = bc.digest("build", code, digest, inputs[0], *(x for pair in inputs[1] for x in pair)) if inputs else None
         if not reuse(store, key, opts.docs, say):
@@ -76,7 +78,8 @@ def generate(opts, store, code, digest, key, say, packages: int = 0) -> None:
     that their raster (hundreds of MB at thousands of packages) is the only big thing in
     memory. Python does not give the memory of the loaded packages back to the system, so
     for a large portal the packages are loaded in a child process that ends before that."""
-    ctx = workers.Context(opts.site_url, opts.accessed.isoformat(), opts.png, str(store.root))
+    ctx = workers.Context(opts.site_url, opts.accessed.isoformat(), opts.png, str(store.root),
+                          str(opts.facts), str(opts.recipes))
     if packages >= SEPARATE_FROM:
         with workers.pool(1) as child:
             files, key, large, stats, record = child.submit(collect_apart, opts.packages, store.root, code, digest,
@@ -118,6 +121,7 @@ def collect(packages_dir, store, code, digest, key, ctx, say) -> tuple:
     """Every generated file into the store but the large charts: (files {path: blob}, build key
     or None, large charts, stats, build record without its files)."""
     from scripts.portal.model.reader import load_portal
+    from scripts.portal.site import indicator_pages
 
     portal = load_portal(packages_dir)
     total_rows = sum(len(p.rows) for p in portal.packages)
@@ -126,8 +130,9 @@ def collect(packages_dir, store, code, digest, key, ctx, say) -> tuple:
     if key and key != bc.digest("build", code, digest, bc.sha256_file(packages_dir / "reports.json"),
                                 *(x for pair in sorted(plan.fingerprints.items()) for x in pair)):
         key = None  # the packages changed since they were scanned: no build record for this run
-    cmp, extra_charts, extra_files, large, stats = run_units(portal, plan, store, ctx, say)
-    files, counts = global_files(portal, packages_dir, plan.records, cmp, extra_files, store, ctx)
+    ind = indicator_pages.prepare(portal, Path(ctx.facts), Path(ctx.recipes)) if ctx.facts else None
+    cmp, extra_charts, extra_files, large, stats = run_units(portal, plan, store, ctx, say, ind)
+    files, counts = global_files(portal, packages_dir, plan.records, cmp, extra_files, store, ctx, ind)
     files.update(analysis_blobs(store, code, portal))
     rebuilt = {pkg.name for pkg, _, _ in plan.todo}
     stats["cached"] += sum(1 for name, rec in plan.records.items() if name not in rebuilt
@@ -160,9 +165,10 @@ def plan_units(portal, store, code, digest) -> Plan:
     return plan
 
 
-def run_units(portal, plan, store, ctx, say) -> tuple:
-    """Generate the packages' units and the comparison charts, in worker processes when there
-    are enough: (comparisons data, comparison charts, their files, large charts, stats)."""
+def run_units(portal, plan, store, ctx, say, ind=None) -> tuple:
+    """Generate the packages' units and the charts made outside the packages (comparisons and
+    the indicator section's), in worker processes when there are enough: (comparisons data,
+    those charts, their files, large charts, stats)."""
     from scripts.portal.site import charts, compare, vendor
 
     n = min(workers.workers(), len(plan.todo)) if len(plan.todo) >= PARALLEL_MIN else 1
@@ -174,6 +180,7 @@ def run_units(portal, plan, store, ctx, say) -> tuple:
     try:
         bundle_job = None if vendor.cached_bundle(store.root).exists() else pool.submit(workers.bundle, str(store.root))
         cmp, extra_charts = compare.page_data(portal, settings.highlight())  # while the workers start
+        extra_charts += ind.all_charts if ind else []
         small = [c for c in extra_charts if charts.raster_bytes(c) <= LARGE_RASTER]
         chart_jobs = [(c, pool.submit(workers.render_chart, c, ctx)) for c in small]
         jobs = [pool.submit(workers.work, (str(pkg.path), report, ukey, plan.fingerprints[pkg.name], ctx))
@@ -202,13 +209,13 @@ def run_units(portal, plan, store, ctx, say) -> tuple:
     return cmp, extra_charts, extra_files, large, stats
 
 
-def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx) -> tuple:
+def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, ind=None) -> tuple:
     """The files that look at every package, made from the unit records, and every other
     file, in the order a build writing them one by one would (later ones win a clash):
     ({path: blob}, counts)."""
     import datetime as dt
 
-    from scripts.portal.site import catalog, charts, citation, downloads, pages, vendor, zhmap
+    from scripts.portal.site import catalog, charts, citation, downloads, indicator_pages, pages, vendor, zhmap
 
     site_url = ctx.site_url
     dl = {p.name: [downloads.Download(**d) for d in records[p.name]["downloads"]] for p in portal.packages}
@@ -224,6 +231,7 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx) ->
                           accessed=ctx.accessed, portal_zip=all_zip, comparisons=cmp)
     data.total_rows = sum(len(p.rows) for p in portal.packages)
     global_pages = pages.global_pages(e, data)
+    layer_files = indicator_pages.outputs(e, ind, site_url)
 
     def unit_files(prefix):
         return {rel: sha for p in portal.packages for rel, sha in records[p.name]["files"].items()
@@ -249,11 +257,12 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx) ->
     own_pages = unit_files("datasets/")
     files.update(own_pages)
     files.update({d: store.put(global_pages[d].encode("utf-8")) for d in ("catalog.md", "comparisons.md")})
-    files[pages.NAV_FILE] = store.put(pages.nav_text(portal).encode("utf-8"))
+    files.update({d: store.put(b) for d, b in layer_files.items()})
+    files[pages.NAV_FILE] = store.put(pages.nav_text(portal, indicator_pages.nav(ind)).encode("utf-8"))
     counts = {"charts": sum(len(v) for v in chart_map.values()),
               "downloads": sum(len(v) for v in dl.values()) + 1,
               "download_bytes": sum(d.bytes for ds in dl.values() for d in ds) + all_zip.bytes,
-              "pages": len(global_pages) + len(own_pages)}
+              "pages": len(global_pages) + len(own_pages) + sum(1 for d in layer_files if d.endswith(".md"))}
     return files, counts
 
 

@@ -22,6 +22,8 @@ class Options:
     accessed: dt.date
     png: bool
     quiet: bool
+    facts: Path          # the indicator fact table package
+    recipes: Path        # the directory of indicators.yaml and topics.yaml
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,15 +36,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-png", action="store_true", help="skip PNG charts (SVG only)")
     parser.add_argument("--cache", type=Path, default=None, help="chart/vendor cache (default: .cache/site)")
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
+    parser.add_argument("--facts", type=Path, default=None,
+                        help="indicator fact table package (default: <packages>/indicators)")
+    parser.add_argument("--recipes", type=Path, default=None,
+                        help="directory of indicators.yaml and topics.yaml (default: scripts/portal/recipes)")
 
 
 def resolve(args, cjk_font: bool) -> Options:
     """The options of a build from parsed arguments, defaults and the environment."""
-    return Options(packages=Path(args.packages or paths.packages_dir()),
+    packages = Path(args.packages or paths.packages_dir())
+    return Options(packages=packages,
                    docs=Path(args.docs or paths.DOCS),
                    cache=Path(args.cache or paths.ROOT / ".cache" / "site"),
                    site_url=site_url_of(args), accessed=access_date(args.date),
-                   png=not args.no_png and cjk_font, quiet=bool(args.quiet))
+                   png=not args.no_png and cjk_font, quiet=bool(args.quiet),
+                   facts=Path(getattr(args, "facts", None) or packages / "indicators"),
+                   recipes=Path(getattr(args, "recipes", None) or paths.RECIPES))
+
+
+def registry_bytes(recipes: Path) -> list:
+    """The indicator registry's files (inputs of the build; b"" when absent)."""
+    return [(recipes / n).read_bytes() if (recipes / n).is_file() else b"" for n in ("indicators.yaml", "topics.yaml")]
 
 
 def require_jieba() -> None:

@@ -138,6 +138,7 @@ def env(bytecode_dir: Path | None = None) -> jinja2.Environment:
                            autoescape=False, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                            comment_start_string="{%#", comment_end_string="#%}")  # "{#id}" is Markdown
     e.filters.update(md=md, md_bilingual=md_bilingual, h=h, href=href, plain=plain, num=num, size=size, fence=fence, indent_block=indent,
+                     pyquote=lambda text: json.dumps(str(text), ensure_ascii=False)[1:-1],
                      tojson_ld=catalog.script_json)
     e.globals.update(settings=settings, labels=LABELS, shape_of=shape_of, too_long_to_chart=too_long_to_chart,
                      max_chart_rows=MAX_CHART_ROWS, dataset_doc=dataset_doc, table_label=table_label, fmt=fmt)
@@ -167,9 +168,6 @@ def portal_readme(e, portal, site_url: str) -> str:
     return e.get_template("zip_readme_portal.md.j2").render(portal=portal, site_url=site_url)
 
 
-KF_PART_ROWS = 60   # key figures per part page: keeps every page well under 60 KB
-
-
 def is_key_figures(pkg) -> bool:
     return pkg.source.get("table") == "key-figures"
 
@@ -180,33 +178,29 @@ def table_label(pkg) -> str:
 
 
 def dataset_doc(pkg) -> str:
-    # key-figures packages get sub-pages (parts), so their page is a directory index
+    # key-figures packages get one sub-page per report section, so their page is a directory index
     return f"datasets/{pkg.name}/index.md" if is_key_figures(pkg) else f"datasets/{pkg.name}.md"
 
 
-def part_doc(pkg, k: int) -> str:
-    return f"datasets/{pkg.name}/part-{k}.md"
+def section_doc(pkg, k: int) -> str:
+    return f"datasets/{pkg.name}/s{k}.md"
 
 
-def key_figure_parts(pkg) -> list:
-    """Sections of a key-figures package (source order) chunked into parts of <= KF_PART_ROWS rows.
+def row_anchor(raw: dict) -> str:
+    """The anchor of a package row on its page: a key figure's id (kf-012), else its source
+    line (L2230)."""
+    return str(raw.get("id") or f"L{raw.get('source_line', '')}")
 
-    Returns [{"k", "doc", "sections": [{"id", "name", "rows"}]}]; a section is never split.
-    """
-    sections = {}
+
+def key_figure_sections(pkg) -> list:
+    """The report sections of a key-figures package, in source order, one page each:
+    [{"k", "id", "name", "rows", "doc", "count"}]. Pages follow the report's own sections,
+    never a count of rows."""
+    sections: dict = {}
     for raw in sorted(pkg.raw_rows, key=lambda r: int(r.get("source_line") or 0)):
         sections.setdefault(raw.get("section") or "正文", []).append(raw)
-    parts = []
-    for i, (name, rows) in enumerate(sections.items(), 1):
-        if not parts or sum(len(s["rows"]) for s in parts[-1]["sections"]) + len(rows) > KF_PART_ROWS:
-            parts.append({"k": len(parts) + 1, "sections": []})
-        parts[-1]["sections"].append({"id": f"s{i}", "name": name, "rows": rows})
-    for p in parts:
-        p["doc"] = part_doc(pkg, p["k"])
-        p["count"] = sum(len(s["rows"]) for s in p["sections"])
-        names = [s["name"] for s in p["sections"]]
-        p["title"] = f"第 {p['k']} 部分：{names[0]}" + (f" 等 {len(names)} 节" if len(names) > 1 else "")
-    return parts
+    return [{"k": k, "id": f"s{k}", "name": name, "rows": rows, "doc": section_doc(pkg, k), "count": len(rows)}
+            for k, (name, rows) in enumerate(sections.items(), 1)]
 
 
 def report_doc(report) -> str:
@@ -214,26 +208,28 @@ def report_doc(report) -> str:
 
 
 def package_pages(e, pkg, downloads: list, charts: list, cite: dict, site_url: str, accessed: str) -> dict:
-    """One package's pages: {doc: Markdown} (its dataset page and, for key figures, its parts).
+    """One package's pages: {doc: Markdown} (its dataset page and, for key figures, one page per report section).
     They depend on this package, its report entry and the options only."""
     out = {}
     data = SimpleNamespace(accessed=accessed)
     doc = dataset_doc(pkg)
     ld = catalog.schema_org(pkg, downloads, site_url)
-    parts = key_figure_parts(pkg) if is_key_figures(pkg) else []
-    for part in parts:
-        out[part["doc"]] = render(e, "key_figures_part.md.j2", part["doc"], pkg=pkg, part=part, parts=parts,
-                                  fig_anchor=fig_anchor, report_doc=report_doc(pkg.report),
-                                  fig_ids={f["id"] for f in pkg.source.get("figures") or []},
-                                  fm=front_matter(title=plain(f"{pkg.title}：{part['title']}"),
-                                                  description=plain(f"{pkg.report.title}正文中的关键数字，{part['title']}"),
-                                                  search_kind="key-figures", search_facts=part_facts(part)))
-    out[doc] = render(e, "dataset.md.j2", doc, data=data, pkg=pkg, src=pkg.source, parts=parts,
+    sections = key_figure_sections(pkg) if is_key_figures(pkg) else []
+    for sec in sections:
+        out[sec["doc"]] = render(e, "key_figures_section.md.j2", sec["doc"], pkg=pkg, sec=sec, sections=sections,
+                                 fig_anchor=fig_anchor, report_doc=report_doc(pkg.report), row_anchor=row_anchor,
+                                 fig_ids={f["id"] for f in pkg.source.get("figures") or []},
+                                 fm=front_matter(title=plain(f"{pkg.report.title}关键数字：{sec['name']}"),
+                                                 description=plain(f"{pkg.report.title}正文“{sec['name']}”一节中的"
+                                                                   f"{sec['count']}个关键数字"),
+                                                 search_kind="key-figures", search_facts=section_facts(sec)))
+    out[doc] = render(e, "dataset.md.j2", doc, data=data, pkg=pkg, src=pkg.source, sections=sections,
+                      csv_url=f"{site_url}downloads/{pkg.name}/data.csv",
                       charts=charts, downloads=downloads, cite=cite, rows=table_rows(pkg),
                       quality=quality_summary(pkg),
                       fm=front_matter(title=plain(pkg.title), description=plain(pkg.description or pkg.title),
                                       tags=[plain(k) for k in pkg.keywords],
-                                      search_kind="dataset", search_terms=[] if parts else dataset_terms(pkg),
+                                      search_kind="dataset", search_terms=[] if sections else dataset_terms(pkg),
                                       jsonld=catalog.script_json(ld)))
     return out
 
@@ -249,7 +245,7 @@ def global_pages(e, data: SiteData) -> dict:
     for report in portal.reports:
         doc = report_doc(report)
         out[doc] = render(e, "report.md.j2", doc, data=data, report=report,
-                          key_figures=key_figure_sections(report), figures=report_figures(report),
+                          key_figures=report_key_figures(report), figures=report_figures(report),
                           fig_anchor=fig_anchor, fig_ids={f["id"] for f in report_figures(report)},
                           cite=data.citations[f"report:{report.slug}"],
                           fm=front_matter(title=plain(report.title), description=plain(
@@ -288,22 +284,21 @@ def about_pages(e, portal) -> dict:
     }
 
 
-def nav_text(portal) -> str:
+def nav_text(portal, extra: list = ()) -> str:
     """Contents of .nav.json (read by the mkdocs hook)."""
-    return json.dumps(nav(portal), ensure_ascii=False, indent=1)
+    return json.dumps(nav(portal, extra), ensure_ascii=False, indent=1)
 
 
-def nav(portal) -> list:
-    items = [{"首页": "index.md"}, {"数据目录": "catalog.md"}, {"报告对比": "comparisons.md"}]
+def nav(portal, extra: list = ()) -> list:
+    """The menu: home, catalogue, comparisons, `extra` (the indicator sections), the reports
+    (each with its datasets; key-figure section pages are reached from their dataset page, not
+    the menu, which every page carries), about."""
+    items = [{"首页": "index.md"}, {"数据目录": "catalog.md"}, {"报告对比": "comparisons.md"}, *extra]
     for report in portal.reports:
         children = [report_doc(report)]
         for pkg in report.packages:
             label = "关键数字" if is_key_figures(pkg) else f"{table_label(pkg)} {pkg.title}"
-            if is_key_figures(pkg):
-                children.append({plain(label): [dataset_doc(pkg)] + [
-                    {plain(p["title"]): p["doc"]} for p in key_figure_parts(pkg)]})
-            else:
-                children.append({plain(label): dataset_doc(pkg)})
+            children.append({plain(label): dataset_doc(pkg)})
         items.append({plain(report.title): children})
     items.append({"关于": ["about.md", {"数据约定": "conventions.md"}, {"配方参考": "recipe-reference.md"}]})
     return items
@@ -324,9 +319,10 @@ def fact_answer(row: dict) -> str:
     return plain(text + (f"（{where}）" if where else ""))
 
 
-def part_facts(part: dict) -> list:
+def section_facts(sec: dict) -> list:
+    """[name, answer] of each key figure of a report section, for the search results."""
     return [[plain(r.get("indicator") or ""), fact_answer(r)]
-            for s in part["sections"] for r in s["rows"] if r.get("indicator") and r.get("value")]
+            for r in sec["rows"] if r.get("indicator") and r.get("value")]
 
 
 def dataset_terms(pkg) -> list:
@@ -394,21 +390,20 @@ def table_rows(pkg) -> list:
                 value = h(text)
             cells.append({"text": shown_text, "value": value, "numeric": f.numeric, "head": f.name == disp["category"]})
         label = str(typed.get(row_label) or "")
-        rows.append({"kind": kind, "cells": cells, "parent": typed.get("parent") or "",
+        rows.append({"kind": kind, "cells": cells, "parent": typed.get("parent") or "", "anchor": row_anchor(raw),
                      "flag": label in flagged})
     return [{"fields": shown, "rows": rows, "has_total": any(r["kind"] == "total" for r in rows)}]
 
 
-def key_figure_sections(report) -> list:
-    """Key figures of a report by section: [(pkg, part, section)] in source order."""
+def report_key_figures(report) -> list:
+    """Key figures of a report by section: [{"pkg", "section", "figures"}] in source order."""
     out = []
     for pkg in report.packages:
         if is_key_figures(pkg):
-            for part in key_figure_parts(pkg):
-                for section in part["sections"]:
-                    out.append({"pkg": pkg, "part": part, "section": section,
-                                "figures": sorted({r["figure"] for r in section["rows"] if r.get("figure")},
-                                                  key=lambda f: int(re.sub(r"\D", "", f) or 0))})
+            for section in key_figure_sections(pkg):
+                out.append({"pkg": pkg, "section": section,
+                            "figures": sorted({r["figure"] for r in section["rows"] if r.get("figure")},
+                                              key=lambda f: int(re.sub(r"\D", "", f) or 0))})
     return out
 
 
@@ -426,12 +421,11 @@ def report_figures(report) -> list:
             continue
         first = {}
         counts: dict = {}
-        for part in key_figure_parts(pkg):
-            for section in part["sections"]:
-                for r in section["rows"]:
-                    if r.get("figure"):
-                        counts[r["figure"]] = counts.get(r["figure"], 0) + 1
-                        first.setdefault(r["figure"], (part["doc"], section["id"]))
+        for section in key_figure_sections(pkg):
+            for r in section["rows"]:
+                if r.get("figure"):
+                    counts[r["figure"]] = counts.get(r["figure"], 0) + 1
+                    first.setdefault(r["figure"], (section["doc"], row_anchor(r)))
         for fig in pkg.source.get("figures") or []:
             out.append({**fig, "anchor": fig_anchor(fig["id"]), "count": counts.get(fig["id"], 0),
                         "where": first.get(fig["id"])})

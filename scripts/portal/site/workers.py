@@ -23,6 +23,8 @@ class Context:
     accessed: str        # YYYY-MM-DD
     png: bool
     cache: str           # the cache directory
+    facts: str = ""      # the indicator fact table package ("" = none)
+    recipes: str = ""    # the directory of indicators.yaml and topics.yaml
 
 
 _env = None

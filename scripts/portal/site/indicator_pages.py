@@ -1,0 +1,251 @@
+"""The pages readers get from the indicator layer: one page per registry indicator
+(indicators/<id>.md), one per topic (topics/<id>.md), the list of indicators
+(indicators/index.md), the plan tracker (plan.md), each indicator's rows as CSV and JSON
+(downloads/by-indicator/), and their place in the menu.
+
+build.py calls prepare() (data and charts, before the charts are rendered with the others)
+and outputs() (pages and downloads). Without a fact table package there is nothing to do.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from scripts.portal.site import analysis_downloads
+from scripts.portal.site import facts as fx
+from scripts.portal.site import indicator_charts as ic
+from scripts.portal.site import pages
+from scripts.portal.site import plan_tracker
+
+TEXTS = yaml.safe_load(Path(__file__).with_name("indicator_texts.yaml").read_text(encoding="utf-8"))
+DOWNLOADS = "downloads/by-indicator"
+
+
+@dataclass
+class Section:
+    layer: fx.Layer
+    portal: object
+    charts: dict = field(default_factory=dict)    # indicator id -> Chart (page chart)
+    sparks: dict = field(default_factory=dict)    # indicator id -> Chart (topic sparkline)
+    packages: dict = field(default_factory=dict)  # package name -> Package
+    rows: dict = field(default_factory=dict)      # package name -> row_index()
+    section_docs: dict = field(default_factory=dict)  # key-figure package name -> {id(row): doc}
+
+    @property
+    def all_charts(self) -> list:
+        return list(self.charts.values()) + list(self.sparks.values())
+
+
+def prepare(portal, facts_dir: Path, recipes_dir: Path) -> Section | None:
+    layer = fx.load(facts_dir, recipes_dir)
+    if layer is None:
+        return None
+    sec = Section(layer, portal, packages={p.name: p for p in portal.packages})
+    for ind in layer.indicators:
+        df = layer.facts_of(ind["id"])
+        chart, spark = ic.choose(ind, df), ic.sparkline(ind, df)
+        if chart:
+            sec.charts[ind["id"]] = chart
+        if spark:
+            sec.sparks[ind["id"]] = spark
+    return sec
+
+
+def outputs(e, sec: Section | None, site_url: str) -> dict:
+    """{docs-relative path: bytes}: every page and download of the indicator section."""
+    if sec is None:
+        return {}
+    out = {}
+    for ind in sec.layer.indicators:
+        doc = indicator_doc(ind)
+        csv_bytes, json_bytes = indicator_downloads(sec, ind)
+        out[f"{DOWNLOADS}/{ind['id']}.csv"], out[f"{DOWNLOADS}/{ind['id']}.json"] = csv_bytes, json_bytes
+        out[doc] = indicator_page(e, sec, ind, doc, site_url, len(csv_bytes), len(json_bytes)).encode("utf-8")
+    for topic in sec.layer.topics:
+        doc = topic_doc(topic)
+        out[doc] = topic_page(e, sec, topic, doc).encode("utf-8")
+    out["indicators/index.md"] = pages.render(
+        e, "indicator_index.md.j2", "indicators/index.md", texts=TEXTS, groups=topic_groups(sec),
+        whole=analysis_downloads.ANALYSIS_DOWNLOADS if sec.layer.package.name in sec.portal.derived else [],
+        answer=lambda ind: fx.search_answer(sec.layer.facts_of(ind["id"]), ind.get("unit") or ""),
+        fm=pages.front_matter(title="指标", description=TEXTS["index"]["description"])).encode("utf-8")
+    out["plan.md"] = plan_page(e, sec).encode("utf-8")
+    return out
+
+
+def nav(sec: Section | None) -> list:
+    """Menu entries: 指标 (the list, then one group per topic: its page and its indicators)
+    and 规划进度."""
+    if sec is None:
+        return []
+    groups = [{pages.plain(t["name"]): [topic_doc(t)] + [{pages.plain(i["name"]): indicator_doc(i)} for i in inds]}
+              for t, inds in topic_groups(sec)]
+    return [{"指标": ["indicators/index.md", *groups]}, {"规划进度": "plan.md"}]
+
+
+# ---------------------------------------------------------------- paths and lookups
+
+def indicator_doc(ind: dict) -> str:
+    return f"indicators/{ind['id']}.md"
+
+
+def topic_doc(topic: dict) -> str:
+    return f"topics/{topic['id']}.md"
+
+
+def topic_groups(sec: Section) -> list:
+    """[(topic, [indicators])] in topic order."""
+    return [(t, [i for i in sec.layer.indicators if i["topic"] == t["id"]]) for t in sec.layer.topics]
+
+
+def source_of(sec: Section, fact: dict) -> tuple:
+    """(package, raw row) a fact comes from: the row whose id, label or anchor is the fact's
+    source_row, else the row on its source line (either may be None when the package or the
+    row is not published)."""
+    pkg = sec.packages.get(fact["source_package"])
+    if pkg is None:
+        return None, None
+    keys, lines = row_index(sec, pkg)
+    return pkg, keys.get(str(fact["source_row"])) or lines.get(str(fact["source_line"]))
+
+
+def row_index(sec: Section, pkg) -> tuple:
+    """({id, label or anchor: raw row}, {source line: raw row}) of a package, made once."""
+    if pkg.name not in sec.rows:
+        label = pages.shape_of(pkg)["category"] if pkg.content_fields else None
+        keys, lines = {}, {}
+        for raw in pkg.raw_rows:
+            for k in (raw.get(label) if label else None, pages.row_anchor(raw), raw.get("id")):
+                if k:
+                    keys[str(k)] = raw
+            lines.setdefault(str(raw.get("source_line")), raw)
+        sec.rows[pkg.name] = (keys, lines)
+    return sec.rows[pkg.name]
+
+
+def row_label(pkg, raw) -> str:
+    """A table row as readers see it: its label (category column), "" when unknown."""
+    if pkg is None or raw is None or not pkg.content_fields:
+        return ""
+    return str(raw.get(pages.shape_of(pkg)["category"]) or "")
+
+
+def section_page_of(sec: Section, pkg, raw) -> str | None:
+    """The key-figure section page that shows a row."""
+    if pkg.name not in sec.section_docs:
+        sec.section_docs[pkg.name] = {id(r): s["doc"] for s in pages.key_figure_sections(pkg) for r in s["rows"]}
+    return sec.section_docs[pkg.name].get(id(raw))
+
+
+def page_url(doc: str) -> str:
+    """Site-relative URL of a generated page: datasets/x.md and datasets/x/index.md -> datasets/x/."""
+    path = doc[:-3]
+    return (path[:-len("index")] if path.endswith("index") else path + "/").lstrip("/")
+
+
+def source_link(sec: Section, fact: dict) -> dict:
+    """Where a statement is, for the templates: {"label" (short report, table, row), "url"
+    (site-relative URL of the dataset row, or ""), "line" (source line), "text" (source
+    sentence of a key figure)}."""
+    pkg, raw = source_of(sec, fact)
+    report = pkg.report if pkg is not None else None
+    short = TEXTS["report_short"].get(fact["report"]) or (report.title if report else fact["report"])
+    url = ""
+    if pkg is not None and raw is not None:
+        doc = section_page_of(sec, pkg, raw) if pages.is_key_figures(pkg) else pages.dataset_doc(pkg)
+        url = f"{page_url(doc)}#{pages.row_anchor(raw)}" if doc else ""
+    where = "" if pkg is not None and pages.is_key_figures(pkg) else row_label(pkg, raw) or fact["source_row"]
+    label = " ".join(x for x in (short, pages.table_label(pkg) if pkg else fact["source_package"], where) if x)
+    return {"label": label, "url": url, "line": fact["source_line"], "text": (raw or {}).get("source_text", "")}
+
+
+# ---------------------------------------------------------------- pages
+
+def indicator_page(e, sec: Section, ind: dict, doc: str, site_url: str, csv_size: int, json_size: int) -> str:
+    layer, unit = sec.layer, ind.get("unit") or ""
+    df = layer.facts_of(ind["id"])
+    vals = fx.values(df)
+    for v in vals:
+        v["links"] = [source_link(sec, s) for s in v["sources"]]
+    topic = next(t for t in layer.topics if t["id"] == ind["topic"])
+    answer = fx.search_answer(df, unit)
+    return pages.render(
+        e, "indicator.md.j2", doc, ind=ind, topic=topic, values=vals, answer=answer, texts=TEXTS,
+        chart=sec.charts.get(ind["id"]), findings=layer.findings_of(ind["id"]), display=fx.display_value,
+        converted=fx.converted, breakdowns=any(v["fact"].get("breakdown") for v in vals),
+        downloads=[("CSV (UTF-8)", f"{DOWNLOADS}/{ind['id']}.csv", csv_size),
+                   ("JSON", f"{DOWNLOADS}/{ind['id']}.json", json_size)],
+        csv_url=f"{site_url}{DOWNLOADS}/{ind['id']}.csv",
+        whole=analysis_downloads.ANALYSIS_DOWNLOADS if layer.package.name in sec.portal.derived else [],
+        fm=pages.front_matter(
+            title=pages.plain(ind["name"]),
+            description=pages.plain(f"{ind['name']}：{answer}。" + TEXTS["indicator"]["description"]),
+            search_kind="indicator", search_terms=search_terms(ind), search_answer=pages.plain(answer)))
+
+
+def search_terms(ind: dict) -> list:
+    """Canonical name, every alias, and their traditional-script forms (for search)."""
+    import zhconv
+
+    terms = [ind["name"], *ind.get("aliases", [])]
+    terms += [zhconv.convert(t, "zh-hant") for t in terms]
+    return list(dict.fromkeys(pages.plain(t) for t in terms if str(t).strip()))
+
+
+def topic_page(e, sec: Section, topic: dict, doc: str) -> str:
+    layer = sec.layer
+    inds = [i for i in layer.indicators if i["topic"] == topic["id"]]
+    rows = []
+    for ind in inds:
+        df = layer.facts_of(ind["id"])
+        rows.append({"ind": ind, "liaoning": fx.latest(df, ind.get("unit") or "", fx.LIAONING),
+                     "other": fx.latest(df, ind.get("unit") or ""), "count": len(fx.values(df)),
+                     "spark": sec.sparks.get(ind["id"])})
+    own = [p for p in sec.portal.packages if layer.dataset_topics.get(p.name) == topic["id"]]
+    names = {f for i in inds for f in layer.facts_of(i["id"])["source_package"]}
+    also = [p for p in sec.portal.packages if p.name in names and p not in own]
+    return pages.render(e, "topic.md.j2", doc, topic=topic, rows=rows, datasets=own, also=also, texts=TEXTS,
+                        display=fx.display_value, indicator_doc=indicator_doc, page_url=page_url,
+                        fm=pages.front_matter(title=pages.plain(topic["name"]),
+                                              description=pages.plain(f"{topic['name']}：{len(inds)} 项指标的最新数值、"
+                                                                      f"变化与来源数据集")))
+
+
+def plan_page(e, sec: Section) -> str:
+    groups = plan_tracker.rows(sec.layer, lambda fact: source_of(sec, fact))
+    for g in groups:
+        for item in g["items"]:
+            for key in ("target", "baseline", "latest"):
+                if item[key] is not None:
+                    item[key + "_link"] = source_link(sec, item[key])
+    count = sum(len(g["items"]) for g in groups)
+    return pages.render(e, "plan.md.j2", "plan.md", groups=groups, texts=TEXTS, display=fx.display_value,
+                        page_url=page_url, indicator_doc=indicator_doc, liaoning=fx.LIAONING,
+                        short=lambda slug: TEXTS["report_short"].get(slug) or slug,
+                        fm=pages.front_matter(title="规划目标进度", description=pages.plain(
+                            f"数字辽宁发展规划的 {count} 项量化目标：2020 年基数、2025 年目标、后续报告中的最新数值与进度")))
+
+
+# ---------------------------------------------------------------- downloads
+
+def indicator_downloads(sec: Section, ind: dict) -> tuple:
+    """(CSV bytes, JSON bytes) of the indicator's rows of the fact table: the CSV keeps the
+    fact table's header and cells as printed; the JSON gives value as a number."""
+    pkg = sec.layer.package
+    names = [f.name for f in pkg.fields]
+    mine = [(raw, typed) for raw, typed in zip(pkg.raw_rows, pkg.rows) if raw["indicator_id"] == ind["id"]]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(names)
+    w.writerows([[raw[n] for n in names] for raw, _ in mine])
+    doc = {"indicator": {k: ind.get(k, "") for k in ("id", "name", "name_en", "unit", "definition", "topic",
+                                                     "aliases")},
+           "source": f"datapackages/{pkg.name}/data.csv", "records": [typed for _, typed in mine]}
+    return buf.getvalue().encode("utf-8"), (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
