@@ -95,11 +95,11 @@ def test_build_makes_them_again_only_when_their_inputs_change(portal, tmp_path, 
     from scripts.portal.site.cache import Store
 
     store = Store(tmp_path / "cache")
-    first = build.analysis_blobs(store, "code", portal, analysis_downloads)
+    first = build.analysis_blobs(store, "code", portal)
     assert set(first) == {path for _, path, _ in ANALYSIS_DOWNLOADS}
     assert store.blob(first["downloads/portal.sqlite"]).read_bytes() == analysis_files(portal)["downloads/portal.sqlite"]
     calls = []
     monkeypatch.setattr(analysis_downloads, "facts_xlsx", lambda pkg: calls.append(pkg) or b"new")
-    assert build.analysis_blobs(store, "code", portal, analysis_downloads) == first and calls == []
-    assert build.analysis_blobs(store, "other code", portal, analysis_downloads)["downloads/indicators/facts.xlsx"] \
+    assert build.analysis_blobs(store, "code", portal) == first and calls == []
+    assert build.analysis_blobs(store, "other code", portal)["downloads/indicators/facts.xlsx"] \
         == store.put(b"new") and len(calls) == 1

@@ -69,7 +69,8 @@ def table_cells(pkg, mapping: dict) -> pd.DataFrame:
     df["source_row"] = row_keys(pkg, df)
     check_mapping(pkg, mapping, df["source_row"])
     numeric = [f.name for f in pkg.content_fields if f.numeric]
-    label = pkg.descriptor.get("x-row-label") or pkg.content_fields[0].name
+    # the clean label the charts use (no footnote marks) where the table has one, else the row label
+    label = pkg.display.get("category") or pkg.descriptor.get("x-row-label") or pkg.content_fields[0].name
     extra = sorted(c for c in {label, mapping.get("geography_from"), mapping.get("breakdown_from"),
                                mapping.get("unit_from"), "parent", "row_type"} if c)
     long = df.melt(id_vars=["source_row", "source_line", *extra], value_vars=numeric,
