@@ -53,7 +53,7 @@ def test_fact_table_has_the_contract_fields(facts):
 
 
 def source_cells(portal):
-    """Every key figure and every non-empty numeric table cell: (package, key, field) -> (row, text)."""
+    """Every key figure and every numeric table cell holding a number: (package, key, field) -> row."""
     cells = {}
     for pkg in portal.packages:
         pk = pkg.resource["schema"].get("primaryKey") or []
@@ -61,7 +61,7 @@ def source_cells(portal):
         for row in pkg.raw_rows:
             key = "/".join(row[k] for k in pk) if pk else f"line-{row['source_line']}"
             for name in numeric:
-                if row[name] != "":
+                if row[name] != "" and row[name] not in pkg.missing_values:  # "-", "/": printed, not numbers
                     cells[(pkg.name, key, name)] = row
     return cells
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import PortalError
-from ..model.schema import check
+from ..model.schema import check, read_yaml
 from ..paths import ROOT
 
 SCHEMA_FILE = Path(__file__).with_name("recipe-schema.yaml")
@@ -105,15 +105,6 @@ def check_schema(data, root: dict, path: Path, package: str | None) -> None:
         shown = path.relative_to(ROOT) if path.is_absolute() and path.is_relative_to(ROOT) else path
         raise PortalError(f"recipe does not follow recipe-schema.yaml: {lines}{more}",
                           package=package, file=str(shown))
-
-
-def read_yaml(path: Path):
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PortalError("file not found", file=str(path)) from None
-    except yaml.YAMLError as exc:
-        raise PortalError(f"not valid YAML: {exc}", file=str(path)) from None
 
 
 def load_recipe(path: Path) -> Recipe:

@@ -11,9 +11,10 @@ from decimal import Decimal
 from pathlib import Path
 
 import jsonschema
-import yaml
+
 
 from ..errors import PortalError
+from ..model.schema import read_yaml
 from ..validate import MARKUP
 
 KINDS = ("actual", "baseline", "target", "rank", "growth", "share", "other")
@@ -102,15 +103,6 @@ class Registry:
     def plan_indicators(self) -> list[str]:
         """Indicators of the plan's 主要指标 table or its quantified targets (`plan` set), in order."""
         return [i for i, e in self.indicators.items() if e.get("plan")]
-
-
-def read_yaml(path: Path):
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PortalError("registry file missing", file=str(path)) from None
-    except yaml.YAMLError as exc:
-        raise PortalError(f"not valid YAML: {exc}", file=path.name) from None
 
 
 def check_text(data, file: str, where: str = "") -> None:

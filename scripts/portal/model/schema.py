@@ -54,6 +54,18 @@ def read_json(path: Path, *, package: str | None = None, file: str | None = None
         raise PortalError(f"invalid JSON: {exc}", package=package, file=file) from None
 
 
+def read_yaml(path: Path, shown: str | None = None):
+    """The YAML document in `path` (recipes, registries), or a located PortalError."""
+    import yaml
+
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PortalError("file not found", file=shown or str(path)) from None
+    except yaml.YAMLError as exc:
+        raise PortalError(f"not valid YAML: {exc}", file=shown or str(path)) from None
+
+
 def _docs() -> dict:
     return {p.name: json.loads(p.read_text("utf-8")) for p in SCHEMAS.glob("*.schema.json")}
 
