@@ -68,8 +68,7 @@ def run(args) -> int:
     store = bc.Store(cache)
     with store.lock():
         code = bc.code_version()
-        options = bc.digest(site_url, accessed.isoformat(), png, str(facts), str(recipes),
-                            *registry_bytes(recipes))
+        options = bc.digest(site_url, accessed.isoformat(), png, *layer_inputs(facts, recipes))
         inputs = bc.scan(packages_dir)
         key = bc.digest("build", code, options, inputs[0], *(x for pair in inputs[1] for x in pair)) if inputs else None
         record = store.record("builds", key) if key else None
@@ -96,9 +95,11 @@ LARGE_RASTER = 256 * 2 ** 20    # a chart whose PNG needs more pixel memory is r
 SEPARATE_FROM = 1000            # packages from which the pages are made in a child process (see generate)
 
 
-def registry_bytes(recipes: Path) -> list:
-    """The indicator registry's files (part of the build's inputs; b"" when absent)."""
-    return [(recipes / n).read_bytes() if (recipes / n).is_file() else b"" for n in ("indicators.yaml", "topics.yaml")]
+def layer_inputs(facts: Path, recipes: Path) -> list:
+    """The indicator layer's inputs, by content (not by path, so that a copy of the packages
+    builds from the cache): the registry files and the fact table package (b"" when absent)."""
+    files = [recipes / "indicators.yaml", recipes / "topics.yaml", facts / "datapackage.json", facts / "data.csv"]
+    return [f.read_bytes() if f.is_file() else b"" for f in files]
 
 
 def generate(packages_dir, docs, store, code, options, key, site_url, accessed, png, say,
