@@ -88,3 +88,18 @@ class open_db:
     def __exit__(self, *exc):
         self.con.close()
         self.dir.cleanup()
+
+
+def test_build_makes_them_again_only_when_their_inputs_change(portal, tmp_path, monkeypatch):
+    from scripts.portal.site import analysis_downloads, build
+    from scripts.portal.site.cache import Store
+
+    store = Store(tmp_path / "cache")
+    first = build.analysis_blobs(store, "code", portal, analysis_downloads)
+    assert set(first) == {path for _, path, _ in ANALYSIS_DOWNLOADS}
+    assert store.blob(first["downloads/portal.sqlite"]).read_bytes() == analysis_files(portal)["downloads/portal.sqlite"]
+    calls = []
+    monkeypatch.setattr(analysis_downloads, "facts_xlsx", lambda pkg: calls.append(pkg) or b"new")
+    assert build.analysis_blobs(store, "code", portal, analysis_downloads) == first and calls == []
+    assert build.analysis_blobs(store, "other code", portal, analysis_downloads)["downloads/indicators/facts.xlsx"] \
+        == store.put(b"new") and len(calls) == 1

@@ -246,6 +246,8 @@ BROKEN = {
     "wording twice": ("    aliases: [互联网普及率]\n", "    aliases: [互联网普及率, 网民规模]\n", "mapped twice"),
     "schema": ("    name_en: Internet users\n", "", "name_en"),
     "unregistered": ("{indicator: ipv4-share,", "{indicator: no-such-indicator,", "not registered"),
+    "markup": ("    name_en: Internet users\n", "    name_en: <img src=x onerror=alert(1)>\n", "markup"),
+    "script link": ("    aliases: [网民规模, ", "    aliases: ['javascript:alert(1)', 网民规模, ", "markup"),
 }
 
 

@@ -62,9 +62,9 @@ def check_mapping(pkg, mapping: dict, keys: pd.Series) -> None:
             refuse(f"tables: row {row!r} is not a row key of {pkg.name}", f"rows/{row}")
 
 
-def table_facts(pkg, reg: Registry) -> pd.DataFrame:
-    """One row per non-empty numeric cell of a table package, mapped by its `tables:` entry."""
-    mapping = reg.tables.get(pkg.name, {"fields": {}})
+def table_cells(pkg, mapping: dict) -> pd.DataFrame:
+    """The package melted to one row per non-empty numeric cell, merged with the field and row
+    mappings (columns f_* and r_*), in reading order (row by row, fields in schema order)."""
     df = package_frame(pkg, raw=True)
     df["source_row"] = row_keys(pkg, df)
     check_mapping(pkg, mapping, df["source_row"])
@@ -78,27 +78,35 @@ def table_facts(pkg, reg: Registry) -> pd.DataFrame:
     long = long[long["value_printed"] != ""]
     long = long.merge(cell_frame(mapping["fields"], "source_field", "f_"), on="source_field", how="left")
     long = long.merge(cell_frame(mapping.get("rows", {}), "source_row", "r_"), on="source_row", how="left")
-    long = long.fillna("")
-    titles = {f.name: f for f in pkg.fields}
-    out = pd.DataFrame({
-        "indicator_id": [table_indicator(r) for r in long.itertuples()],
-        "indicator": [f"{(r.parent + ' ' if getattr(r, label) == '' else '') + str(getattr(r, label))} · "
-                      f"{titles[r.source_field].title}".strip() for r in long.itertuples()],
-        "geography": [r.r_geography or r.f_geography or mapping.get("geography")
-                      or reg.geography(getattr(r, mapping["geography_from"]) if "geography_from" in mapping else "")
-                      for r in long.itertuples()],
-        "period": long["f_period"].values,
-        "unit_printed": [r.r_unit or r.f_unit or (getattr(r, mapping["unit_from"]) if "unit_from" in mapping
-                                                  else titles[r.source_field].unit) for r in long.itertuples()],
-        "qualifier": "",
-        "kind": [r.r_kind or r.f_kind or "actual" for r in long.itertuples()],
-        "breakdown": [r.r_breakdown or r.f_breakdown or (getattr(r, mapping["breakdown_from"])  # a total row
-                      if "breakdown_from" in mapping and r.row_type != "total" else "")  # is the whole
-                      for r in long.itertuples()],
-        "value_printed": long["value_printed"].values, "source_row": long["source_row"].values,
-        "source_field": long["source_field"].values, "source_line": long["source_line"].values,
-        "row_pos": long["row_pos"].values, "field_pos": long["field_pos"].values})
-    return out.sort_values(["row_pos", "field_pos"], kind="stable").drop(columns=["row_pos", "field_pos"])
+    long["label"] = long[label]
+    return long.fillna("").sort_values(["row_pos", "field_pos"], kind="stable")
+
+
+def cell_fact(r, pkg, mapping: dict, reg: Registry) -> dict:
+    """Indicator, place, period, unit, kind and part of one cell: the row's mapping first, then the
+    field's, then the table's (a total row is the whole, never a part)."""
+    field = pkg.field(r.source_field)
+
+    def column(key: str) -> str:  # the cell's row, read in the column the mapping names for `key`
+        return getattr(r, mapping[key]) if key in mapping else ""
+
+    return {
+        "indicator_id": table_indicator(r),
+        "indicator": f"{r.parent + ' ' if r.label == '' else ''}{r.label} · {field.title}".strip(),
+        "geography": (r.r_geography or r.f_geography or mapping.get("geography")
+                      or reg.geography(column("geography_from"))),
+        "period": r.f_period, "qualifier": "",
+        "unit_printed": r.r_unit or r.f_unit or column("unit_from") or field.unit,
+        "kind": r.r_kind or r.f_kind or "actual",
+        "breakdown": r.r_breakdown or r.f_breakdown or (column("breakdown_from") if r.row_type != "total" else ""),
+        "value_printed": r.value_printed, "source_row": r.source_row, "source_field": r.source_field,
+        "source_line": r.source_line}
+
+
+def table_facts(pkg, reg: Registry) -> pd.DataFrame:
+    """One row per non-empty numeric cell of a table package, mapped by its `tables:` entry."""
+    mapping = reg.tables.get(pkg.name, {"fields": {}})
+    return pd.DataFrame([cell_fact(r, pkg, mapping, reg) for r in table_cells(pkg, mapping).itertuples()])
 
 
 def table_indicator(r) -> str:

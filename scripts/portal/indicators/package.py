@@ -47,11 +47,12 @@ FIELDS = [
     _f("breakdown", "分项", "Breakdown",
        "同一指标下的分项（如公司、分配单位、域名类别）；地区之外没有分项时为空。"),
 ]
-DESCRIPTION = """全部报告中发布的每一个数字，一行一个：每个关键数字和每个表格数值单元格都在此出现，
-并指回唯一的来源单元格（source_package、source_row、source_field）和源文本行号。
-指标编号、规范名称和单位来自指标登记表 scripts/portal/recipes/indicators.yaml；
-同一数值被多次陈述时，后出现者标为 repeat_of；同一指标、地区、时期的不同数值作为一致性发现列入 x-quality。
-由 `make extract` 从已抽取的数据包生成（pandas），不手工录入任何数值。"""
+DESCRIPTION = ("全部报告中发布的每一个数字，一行一个：每个关键数字和每个表格数值单元格都在此出现，"
+               "并指回唯一的来源单元格（source_package、source_row、source_field）和源文本行号。"
+               "指标编号、规范名称和单位来自指标登记表 scripts/portal/recipes/indicators.yaml；"
+               "未归入登记指标的数字 indicator_id 为空。同一数值被多次陈述时，后出现者标为 repeat_of；"
+               "同一指标、地区、时期的不同数值作为一致性发现列入 x-quality。"
+               "由 `make extract` 从已抽取的数据包生成（pandas），不手工录入任何数值。")
 
 
 def coverage(facts: pd.DataFrame) -> dict:

@@ -14,6 +14,7 @@ import jsonschema
 import yaml
 
 from ..errors import PortalError
+from ..validate import MARKUP
 
 KINDS = ("actual", "baseline", "target", "rank", "growth", "share", "other")
 ALIAS_KINDS = ("growth", "rank", "share", "other")  # alias lists that fix the kind
@@ -106,6 +107,20 @@ def read_yaml(path: Path):
         raise PortalError(f"not valid YAML: {exc}", file=path.name) from None
 
 
+def check_text(data, file: str, where: str = "") -> None:
+    """No markup or script in any text of the registry (names reach pages, the fact table, search)."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            check_text(key, file, where)
+            check_text(value, file, f"{where}/{key}" if where else str(key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            check_text(value, file, f"{where}/{i}")
+    elif isinstance(data, str) and MARKUP.search(data):
+        raise PortalError(f"text contains markup or a script: {data[:60]!r} (at {where})", file=file,
+                          field=where.rsplit("/", 1)[-1] or None)
+
+
 def check_schema(data, schema: dict, file: str) -> None:
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.path))
     if errors:
@@ -126,8 +141,10 @@ TOPICS_SCHEMA = {"type": "object", "additionalProperties": False, "required": ["
 def load_registry(recipes_dir: Path) -> Registry:
     topics_data = read_yaml(Path(recipes_dir) / "topics.yaml")
     check_schema(topics_data, TOPICS_SCHEMA, "topics.yaml")
+    check_text(topics_data, "topics.yaml")
     data = read_yaml(Path(recipes_dir) / "indicators.yaml")
     check_schema(data, SCHEMA, "indicators.yaml")
+    check_text(data, "indicators.yaml")
     topics = unique({t["id"]: t for t in topics_data["topics"]}, topics_data["topics"], "id", "topics.yaml")
     indicators = unique({i["id"]: i for i in data["indicators"]}, data["indicators"], "id", "indicators.yaml")
     for number, entry in enumerate(data["indicators"], 1):

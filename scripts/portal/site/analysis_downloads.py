@@ -2,12 +2,13 @@
 SQLite database holding every package and the fact table (one table each; field titles, units and
 descriptions in the `_fields` table, package titles and sources in `_tables`).
 
-`analysis_files(portal)` returns {path under docs/: bytes}; the site build stores them like its
-other downloads. `ANALYSIS_DOWNLOADS` names them for the pages (label, path, media type).
+`analysis_sources(portal)` gives {path under docs/: (inputs key, maker)}; the site build stores
+the files like its other downloads, made again only when their inputs changed. `ANALYSIS_DOWNLOADS` names them for the pages (label, path, media type).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import sqlite3
@@ -28,16 +29,33 @@ ANALYSIS_DOWNLOADS = [
 SQL_TYPES = {"integer": "INTEGER", "number": "REAL"}
 
 
-def analysis_files(portal: Portal) -> dict[str, bytes]:
-    """The analysts' downloads; without a fact table (a portal not yet re-extracted) only the database."""
+def analysis_sources(portal: Portal) -> dict:
+    """{path under docs/: (key of its inputs, function making its bytes)}: the build makes a file
+    again only when its key changed. Without a fact table (not yet extracted) only the database."""
     facts = portal.derived.get(FACTS_PACKAGE)
-    files = {}
+    packages = portal.packages + ([facts] if facts else [])
+    out = {}
     if facts is not None:
-        files["downloads/indicators/facts.csv"] = facts.csv_bytes
-        files["downloads/indicators/facts.json"] = facts_json(facts)
-        files["downloads/indicators/facts.xlsx"] = facts_xlsx(facts)
-    files["downloads/portal.sqlite"] = sqlite_bytes(portal.packages + ([facts] if facts else []))
-    return files
+        key = inputs_key([facts])
+        out["downloads/indicators/facts.csv"] = (key, lambda: facts.csv_bytes)
+        out["downloads/indicators/facts.json"] = (key, lambda: facts_json(facts))
+        out["downloads/indicators/facts.xlsx"] = (key, lambda: facts_xlsx(facts))
+    out["downloads/portal.sqlite"] = (inputs_key(packages), lambda: sqlite_bytes(packages))
+    return out
+
+
+def analysis_files(portal: Portal) -> dict[str, bytes]:
+    """The analysts' downloads as bytes, keyed by path under docs/."""
+    return {path: make() for path, (_, make) in analysis_sources(portal).items()}
+
+
+def inputs_key(packages: list[Package]) -> str:
+    """What the files depend on: every package's descriptor and data bytes."""
+    digest = hashlib.sha256()
+    for pkg in packages:
+        for part in (pkg.name.encode(), (pkg.path / "datapackage.json").read_bytes(), pkg.csv_bytes):
+            digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()
 
 
 def facts_json(pkg: Package) -> bytes:

@@ -272,7 +272,7 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
     files.update(extra_files)  # (the large charts come last, and win too)
     files.update(unit_files("downloads/"))
     files[all_zip.path] = store.put(zip_data)
-    files.update({rel: store.put(data) for rel, data in analysis_downloads.analysis_files(portal).items()})
+    files.update(analysis_blobs(store, code, portal, analysis_downloads))
     files["catalog.jsonld"] = store.put(catalog.json_bytes_with(
         catalog.dcat_catalog_head(site_url, ctx.accessed), "dcat:dataset",
         [records[p.name]["dcat"] for p in portal.packages]))
@@ -298,6 +298,21 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
     record = {"units": sorted(unit_keys.values()),
               "summary": {"reports": len(portal.reports), "packages": len(portal.packages), "rows": total_rows}}
     return files, key, large, stats, record
+
+
+def analysis_blobs(store, code, portal, analysis_downloads) -> dict:
+    """{path: blob} of the analysts' downloads, each made again only when its inputs changed."""
+    from scripts.portal.site import cache as bc
+
+    out = {}
+    for rel, (key, make) in analysis_downloads.analysis_sources(portal).items():
+        record_key = bc.digest("analysis", code, rel, key)
+        record = store.record("analysis", record_key)
+        if record is None or not store.has([record["sha"]]):
+            record = {"sha": store.put(make())}
+            store.put_record("analysis", record_key, record)
+        out[rel] = record["sha"]
+    return out
 
 
 def comparisons(portal, compare, ind=None) -> tuple:
