@@ -46,6 +46,14 @@ def fixture_rows() -> list:
 
 # ---------------------------------------------------------------- views
 
+@pytest.mark.parametrize("doc,url", [("indicators/internet-industry-index.md", "indicators/internet-industry-index/"),
+                                     ("datasets/x/index.md", "datasets/x/"), ("datasets/x.md", "datasets/x/"),
+                                     ("plan.md", "plan/"), ("index.md", "")])
+def test_page_url(doc, url):
+    from scripts.portal.site.indicator_pages import page_url
+    assert page_url(doc) == url
+
+
 @pytest.mark.parametrize("period,key", [("2020", (2020, 12)), ("2020-03", (2020, 3)), ("2016/2020", (2020, 12)),
                                         ("2021-2025", (2025, 12)), ("", (0, 0))])
 def test_period_key(period, key):

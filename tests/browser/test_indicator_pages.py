@@ -76,7 +76,7 @@ def test_topic_page(page, base_url, built, artifacts, viewport):
     assert sparks.count() >= 1
     for i in range(sparks.count()):
         sparks.nth(i).scroll_into_view_if_needed()
-        assert sparks.nth(i).evaluate("img => img.complete && img.naturalWidth > 0"), i
+        assert sparks.nth(i).evaluate("img => img.decode().then(() => img.naturalWidth > 0)"), i
     assert page.locator("article a[href*='indicators/']").count() >= 2
     page.screenshot(path=str(artifacts / f"topic-{viewport}.png"), full_page=True)
     if viewport == "phone":

@@ -44,8 +44,8 @@ def run(args) -> int:
     store = bc.Store(opts.cache)
     with store.lock():
         code = bc.code_version()
-        digest = bc.digest(opts.site_url, opts.accessed.isoformat(), opts.png, str(opts.facts), str(opts.recipes),
-                           *options.registry_bytes(opts.recipes))
+        digest = bc.digest(opts.site_url, opts.accessed.isoformat(), opts.png,
+                           *options.layer_inputs(opts.facts, opts.recipes))
         inputs = bc.scan(opts.packages)
         key = bc.digest("build", code, digest, inputs[0], *(x for pair in inputs[1] for x in pair)) if inputs else None
         if not reuse(store, key, opts.docs, say):

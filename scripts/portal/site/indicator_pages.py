@@ -147,7 +147,9 @@ def section_page_of(sec: Section, pkg, raw) -> str | None:
 def page_url(doc: str) -> str:
     """Site-relative URL of a generated page: datasets/x.md and datasets/x/index.md -> datasets/x/."""
     path = doc[:-3]
-    return (path[:-len("index")] if path.endswith("index") else path + "/").lstrip("/")
+    if path == "index" or path.endswith("/index"):
+        return path[:-len("index")]
+    return path + "/"
 
 
 def source_link(sec: Section, fact: dict) -> dict:

@@ -54,9 +54,11 @@ def resolve(args, cjk_font: bool) -> Options:
                    recipes=Path(getattr(args, "recipes", None) or paths.RECIPES))
 
 
-def registry_bytes(recipes: Path) -> list:
-    """The indicator registry's files (inputs of the build; b"" when absent)."""
-    return [(recipes / n).read_bytes() if (recipes / n).is_file() else b"" for n in ("indicators.yaml", "topics.yaml")]
+def layer_inputs(facts: Path, recipes: Path) -> list:
+    """The indicator layer's inputs, by content (not by path, so that a copy of the packages
+    builds from the cache): the registry files and the fact table package (b"" when absent)."""
+    files = [recipes / "indicators.yaml", recipes / "topics.yaml", facts / "datapackage.json", facts / "data.csv"]
+    return [f.read_bytes() if f.is_file() else b"" for f in files]
 
 
 def require_jieba() -> None:
