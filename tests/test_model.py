@@ -46,7 +46,7 @@ def test_real_registry_and_packages_pass_the_schemas():
     entries = registry.read_registry(paths.packages_dir())
     assert [e["slug"] for e in entries] == list(registry.load_reports(paths.packages_dir()))
     portal = reader.load_portal(paths.packages_dir())
-    assert len(portal.packages) == len(list(paths.packages_dir().glob("*/datapackage.json")))
+    assert len(portal.packages) + len(portal.derived) == len(list(paths.packages_dir().glob("*/datapackage.json")))
 
 
 def test_one_set_of_registry_keys():
@@ -102,3 +102,27 @@ def test_reader_checks_what_validate_checks(tmp_path):
         reader.load_portal(tmp_path / "pk")
     assert (err.value.package, err.value.file, err.value.row, err.value.field) == (
         "demo-appendix-1", "data.csv", 2, "province")
+
+
+def test_writer_output_is_read_back_by_the_reader(tmp_path):
+    """model/writer.py and model/reader.py agree: a package written from rows reads back as the
+    same typed rows, with its missing-value marker kept as printed and its hash as declared."""
+    from scripts.portal.model import writer
+
+    report = {"slug": "demo", "title": "演示报告", "title_en": "Demo", "publisher": "演示", "published": "2021",
+              "language": "zh-Hans", "url": None, "source_file": "000_x.txt"}
+    (tmp_path / "reports.json").write_text(json.dumps([report], ensure_ascii=False), "utf-8")
+    meta = {"name": "demo-table-1", "title": "演示表", "title_en": "Demo table", "description": "一张演示表。",
+            "keywords": ["演示"], "display": {}, "missing_values": {"-": "无数据"},
+            "x-source": {"report": "demo", "table": "表1", "caption": "表1 演示表", "file": "000_x.txt", "lines": [1, 3]}}
+    fields = [{"name": "label", "title": "项目", "title_en": "Item", "type": "string"},
+              {"name": "value", "title": "数值", "title_en": "Value", "type": "number", "unit": "个"}] + writer.META_FIELDS
+    rows = [{"label": "甲", "value": "1.50", "row_type": "data", "parent": "", "source_line": 2},
+            {"label": "乙", "value": "-", "row_type": "data", "parent": "", "source_line": 3}]
+    files = writer.render(meta, report, fields, rows, [], "label", ["label"])
+    assert files == writer.render(meta, report, fields, rows, [], "label", ["label"])  # deterministic bytes
+    writer.write(files, tmp_path / "demo-table-1")
+    pkg = reader.load_package(tmp_path / "demo-table-1")
+    assert [r["value"] for r in pkg.rows] == [1.5, None]
+    assert [r["value"] for r in pkg.raw_rows] == ["1.50", "-"]
+    assert pkg.missing_values == {"-": "无数据"}

@@ -16,10 +16,10 @@ from pathlib import Path
 from . import acknowledged as ack
 from .errors import PortalError
 from .model import reader
+from .model.schema import MARKUP
 from .model.registry import REPORT_KEYS, report_objects
 from .quality import CheckError, run_checks
 
-MARKUP = re.compile(r"<\s*[a-zA-Z/!]|javascript\s*:|\bon[a-z]+\s*=", re.IGNORECASE)
 FORMULA = re.compile(r"^[=+\-@\t\r]")
 NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")
 DESCRIPTOR = reader.DESCRIPTOR

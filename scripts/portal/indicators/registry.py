@@ -14,8 +14,7 @@ import jsonschema
 
 
 from ..errors import PortalError
-from ..model.schema import read_yaml
-from ..validate import MARKUP
+from ..model.schema import MARKUP, read_yaml
 
 KINDS = ("actual", "baseline", "target", "rank", "growth", "share", "other")
 ALIAS_KINDS = ("growth", "rank", "share", "other")  # alias lists that fix the kind

@@ -15,6 +15,8 @@ from pathlib import Path
 from ..errors import PortalError
 
 SCHEMAS = Path(__file__).with_name("schemas")
+# Markup or a script in text that pages print (refused in packages, recipes and registries alike).
+MARKUP = re.compile(r"<\s*[a-zA-Z/!]|javascript\s*:|\bon[a-z]+\s*=", re.IGNORECASE)
 
 
 def _no_constant(name: str):
