@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from scripts.portal import settings
+
 import json
 import re
 
@@ -120,11 +122,11 @@ def axis_titles(spec):
 @pytest.fixture(scope="module")
 def real_charts():
     from scripts.portal import paths
-    from scripts.portal.site import build, compare
+    from scripts.portal.site import compare
 
     p = load_portal(paths.packages_dir())
     chosen = [(pkg, c) for pkg in p.packages for c in charts.choose(pkg)]
-    return chosen + [(None, c) for c in build.comparisons(p, compare)[1]]
+    return chosen + [(None, c) for c in compare.page_data(p, settings.highlight())[1]]
 
 
 def test_no_chart_puts_two_units_on_one_axis(real_charts):
