@@ -29,7 +29,12 @@ def page_types(built) -> dict:
     kf = next(p for p in portal.packages if p.source.get("table") == "key-figures")
     out = {"home": "", "catalog": "catalog/", "comparisons": "comparisons/", "about": "about/",
            "report": f"reports/{portal.reports[0].slug}/", "key-figures": f"datasets/{kf.name}/",
-           "key-figures-part": f"datasets/{kf.name}/part-1/"}
+           "key-figures-section": f"datasets/{kf.name}/s1/", "plan": "plan/", "indicators": "indicators/"}
+    site = built.site
+    for kind in ("indicators", "topics"):  # one indicator page and one topic page, when the layer is built
+        first = sorted(p.parent.name for p in (site / kind).glob("*/index.html"))
+        if first:
+            out[kind[:-1]] = f"{kind}/{first[0]}/"
     out.update({f"dataset-{shape}": f"datasets/{pkg.name}/" for shape, pkg in by_shape.items()})
     mixed = next((p for p in portal.packages if p.name == "cnnic-47-table-1-basic-resources"), None)
     if mixed:
@@ -240,9 +245,9 @@ def test_dataset_and_catalogue_tables_filter(browser, base_url, built):
     pg.wait_for_selector(".portal-filter output")
     assert pg.locator(".portal-filter input").first.input_value() == word
     kf = next(p for p in portal.packages if p.source.get("table") == "key-figures")
-    pg.goto(f"{base_url}datasets/{kf.name}/part-1/")
+    pg.goto(f"{base_url}datasets/{kf.name}/s1/")
     pg.wait_for_selector(".portal-filter output")
-    assert pg.locator(".portal-filter").count() == 1  # one filter for every section table of the page
+    assert pg.locator(".portal-filter").count() == 1  # one filter for the section's table
     rows = pg.locator("article table tbody tr").count()
     assert pg.locator(".portal-filter output").inner_text() == f"显示 {rows} / {rows} 行"
     context.close()
