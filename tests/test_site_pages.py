@@ -6,7 +6,6 @@ import copy
 import json
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 
@@ -198,13 +197,10 @@ def search_docs(site) -> dict:
 
 def test_traditional_page_is_indexed_in_simplified_form(fixture_site):
     """瀋陽 on the page; the index (normalised) knows it as 沈阳, and maps 瀋 -> 沈 for queries."""
-    html = (fixture_site.site / "datasets" / "digital-shenyang-2022-key-figures" / "part-1" / "index.html").read_text("utf-8")
-
-def test_traditional_pages_carry_simplified_search_text(fixture_site):
     html = (fixture_site.site / "datasets" / "digital-shenyang-2022-key-figures" / "s1" / "index.html").read_text("utf-8")
     assert "瀋陽" in html
     index, docs = search_docs(fixture_site.site)
-    i, _ = docs["datasets/digital-shenyang-2022-key-figures/part-1/"]
+    i, _ = docs["datasets/digital-shenyang-2022-key-figures/s1/"]
     assert i in index["tokens"]["沈阳"][0::2]
     assert "瀋陽" not in index["tokens"] and "瀋沈" in index["t2s"]
 
@@ -214,7 +210,7 @@ def test_search_index_is_segmented_and_splits_mixed_script(fixture_site):
     for token in ("ftth", "网民", "规模"):                 # （FTTH/O） -> ftth; 网民规模 -> 网民, 规模
         assert token in index["tokens"], token
     assert not any("\u200b" in d["t"] + d["d"] for d in index["docs"])
-    part = next(d for u, (_, d) in docs.items() if u.startswith("datasets/liaoning-internet-2020-key-figures/part-"))
+    part = next(d for u, (_, d) in docs.items() if u.startswith("datasets/liaoning-internet-2020-key-figures/s"))
     assert part["k"] == "key-figures" and part["f"] and all(len(f) == 2 for f in part["f"])
     # Material's own index is replaced by a stub: its config and the name of ours
     stub = json.loads((fixture_site.site / "search" / "search_index.json").read_text("utf-8"))
@@ -295,7 +291,7 @@ def test_every_data_table_is_filterable(fixture_site, portal):
     pages_with_tables = [site / "catalog" / "index.html", site / "index.html"]
     pages_with_tables += [site / "datasets" / p.name / "index.html" for p in portal.packages
                           if p.source.get("table") != "key-figures"]
-    pages_with_tables += list((site / "datasets").glob("*/part-*/index.html"))
+    pages_with_tables += list((site / "datasets").glob("*/s[0-9]*/index.html"))
     for page in pages_with_tables:
         html = page.read_text("utf-8")
         assert re.search(r"<(table|div)[^>]*\bdata-filter\b", html), page
