@@ -298,7 +298,11 @@ def require_jieba() -> None:
 
 
 def site_url_of(args) -> str:
+    from scripts.portal.site.catalog import http_iri
+
     url = args.site_url or os.environ.get("PORTAL_SITE_URL") or DEFAULT_SITE_URL
+    if not http_iri(url):
+        raise PortalError(f"the site URL '{url}' is not an http(s) URL (--site-url or PORTAL_SITE_URL)")
     return url if url.endswith("/") else url + "/"
 
 
