@@ -98,3 +98,27 @@ def test_changed_spec_is_rendered_again(portal, tmp_path):
     chosen[0].spec["description"] += "!"
     again = charts.render(chosen, tmp_path / "out", tmp_path / "cache", png=False)
     assert again["rendered"] == 1
+
+
+def test_every_chart_spec_is_valid_vega_lite():
+    """The build does not validate specs (for speed): every spec of the fixture and real
+    packages, and of the comparisons page, is validated against Vega-Lite's schema here."""
+    import altair as alt
+
+    from scripts.portal import paths
+    from scripts.portal.site import compare
+    from scripts.portal.site.build import comparisons
+
+    dirs = [FIXTURE_PACKAGES] + ([paths.packages_dir()] if any(paths.packages_dir().glob("*/datapackage.json")) else [])
+    count = 0
+    for d in dirs:
+        portal = load_portal(d)
+        specs = [c.spec for p in portal.packages for c in charts.choose(p)]
+        specs += [c.spec for c in comparisons(portal, compare)[1]]
+        for spec in specs:
+            alt.TopLevelSpec.validate(spec)
+            count += 1
+    assert count > 10
+    broken = dict(specs[0], mark={"type": "no-such-mark"})
+    with pytest.raises(Exception):
+        alt.TopLevelSpec.validate(broken)

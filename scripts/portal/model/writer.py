@@ -69,6 +69,7 @@ def descriptor(meta: dict, report: dict, fields: list[dict], data: bytes, qualit
         "title_en": meta["title_en"],
         "description": meta["description"].strip(),
         "version": meta.get("version", __version__),
+        **({"created": meta["created"]} if meta.get("created") else {}),  # the version's date (feed.xml)
         "licenses": [LICENSE],
         "sources": [source_entry(report)],
         "keywords": meta["keywords"],

@@ -16,6 +16,7 @@ do not depend on what came from the cache.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -25,7 +26,7 @@ from pathlib import Path
 from scripts.portal import __version__, paths
 from scripts.portal.errors import PortalError
 
-GENERATED = ("index.md", "catalog.md", "comparisons.md", "catalog.jsonld", ".nav.json", "reports", "datasets",
+GENERATED = ("index.md", "catalog.md", "comparisons.md", "catalog.jsonld", "feed.xml", ".nav.json", "reports", "datasets",
              "downloads", "api", "assets/charts", "assets/vendor")
 DEFAULT_SITE_URL = "http://127.0.0.1:8000/"
 
@@ -39,7 +40,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"(default: $PORTAL_SITE_URL or {DEFAULT_SITE_URL})")
     parser.add_argument("--date", default=None,
                         help="access date printed in citations, YYYY-MM-DD (default: $SOURCE_DATE_EPOCH or today)")
-    parser.add_argument("--no-png", action="store_true", help="skip PNG charts (SVG only)")
+    parser.add_argument("--png", action="store_true",
+                        help="also render a PNG of every chart at build time (default: SVG only; the pages "
+                             "make a PNG from the SVG in the browser on demand)")
+    parser.add_argument("--no-png", action="store_true", help="SVG only (the default; kept for old scripts)")
     parser.add_argument("--cache", type=Path, default=None, help="chart/vendor cache (default: .cache/site)")
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
 
@@ -56,8 +60,8 @@ def run(args) -> int:
     cache = Path(args.cache or paths.ROOT / ".cache" / "site")
     site_url = site_url_of(args)
     accessed = access_date(args.date)
-    png = not args.no_png and cjk_font_available()
-    if not png and not args.no_png:
+    png = args.png and not args.no_png and cjk_font_available()
+    if args.png and not png and not args.no_png:
         say("build: no 'Noto Sans CJK SC' font (apt-get install fonts-noto-cjk): PNG charts skipped")
     store = bc.Store(cache)
     with store.lock():
@@ -146,7 +150,8 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
     from concurrent.futures import as_completed
 
     from scripts.portal.site import cache as bc
-    from scripts.portal.site import catalog, charts, citation, compare, downloads, pages, workers as units, vendor
+    from scripts.portal.site import catalog, charts, citation, compare, downloads, feed, fonts, pages, vendor
+    from scripts.portal.site import workers as units
     from scripts.portal.model.reader import REPORT_KEYS, load_portal
 
     site_url, accessed = ctx.site_url, dt.date.fromisoformat(ctx.accessed)
@@ -169,6 +174,8 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
         key = None  # the packages changed since they were scanned: no build record for this run
     bundle = vendor.cached_bundle(store.root)
     workers = min(units.workers(), len(todo)) if len(todo) >= PARALLEL_MIN else 1
+    if workers > 1:  # the workers measure chart text with a subset of the CJK font (fonts.py)
+        ctx = dataclasses.replace(ctx, fonts=fonts.prepare(store.root, fonts.chart_texts(portal)))
     say(f"build: {len(todo)} packages to generate" + (f" ({workers} processes)" if workers > 1 else "")
         + f", {len(records)} unchanged (from the cache)")
 
@@ -255,6 +262,7 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
     files["catalog.jsonld"] = store.put(catalog.json_bytes_with(
         catalog.dcat_catalog_head(site_url, ctx.accessed), "dcat:dataset",
         [records[p.name]["dcat"] for p in portal.packages]))
+    files[feed.FEED] = store.put(feed.atom(portal, site_url, ctx.accessed))
     files["api/datasets.json"] = store.put(catalog.json_bytes_with(
         {"version": __version__, "generated": ctx.accessed}, "datasets",
         [records[p.name]["api"] for p in portal.packages]))

@@ -1,5 +1,6 @@
 """Machine-readable descriptions: DCAT-AP catalogue (catalog.jsonld), the static JSON API
-(api/datasets.json, api/<name>.json) and schema.org Dataset JSON-LD for page heads.
+(api/datasets.json, api/<name>.json), and JSON made safe for page heads (script_json).
+schema.org Dataset JSON-LD is made in schemaorg.py.
 
 URLs are absolute, built from the site URL, so harvesters can follow them.
 """
@@ -186,29 +187,6 @@ def api_detail(pkg, downloads: list, site_url: str, citations: dict) -> dict:
         "citation": citations,
     })
     return doc
-
-
-def schema_org(pkg, downloads: list, site_url: str) -> dict:
-    return {
-        "@context": "https://schema.org",
-        "@type": "Dataset",
-        "name": pkg.title,
-        "alternateName": pkg.title_en,
-        "description": pkg.description or pkg.title,
-        "url": site_url + page_path(pkg),
-        "identifier": pkg.name,
-        "version": pkg.version,
-        "keywords": pkg.keywords,
-        "inLanguage": "zh-CN",
-        "license": licence_url(pkg),
-        "isAccessibleForFree": True,
-        "creator": {"@type": "Organization", "name": pkg.report.publisher},
-        "publisher": {"@type": "Organization", "name": PORTAL_NAME},
-        "isBasedOn": pkg.report.url or pkg.report.title,
-        "variableMeasured": [f.header for f in pkg.content_fields],
-        "distribution": [{"@type": "DataDownload", "encodingFormat": d.mediatype,
-                          "contentUrl": site_url + d.path, "contentSize": str(d.bytes)} for d in downloads],
-    }
 
 
 def script_json(doc: dict) -> str:

@@ -2,6 +2,8 @@
 
 - on_config: fail the build when jieba is missing (Material would silently stop segmenting
   Chinese), and take the navigation written by the build (docs/.nav.json), grouped by report.
+- on_page_markdown: a page's front matter ``lastmod`` (dataset pages: the date of the
+  package's version) becomes its <lastmod> in sitemap.xml instead of the build date.
 - on_page_content: pages holding traditional characters get their simplified form as hidden
   text, so that a search for 沈阳 finds pages written with 瀋陽.
 - on_post_page / on_post_template: a Content-Security-Policy <meta> (see POLICY) whose
@@ -39,6 +41,13 @@ def on_config(config, **kwargs):
     if nav_file.exists():
         config["nav"] = json.loads(nav_file.read_text(encoding="utf-8"))
     return config
+
+
+def on_page_markdown(markdown, page, config, files, **kwargs):
+    when = page.meta.get("lastmod")
+    if when and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(when)):
+        page.update_date = str(when)
+    return markdown
 
 
 def on_page_content(html_text, page, config, files, **kwargs):

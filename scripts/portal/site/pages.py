@@ -19,7 +19,7 @@ from types import SimpleNamespace
 import jinja2
 import yaml
 
-from scripts.portal.site import catalog, compare
+from scripts.portal.site import catalog, compare, feed, schemaorg
 from scripts.portal.site.charts import fmt, shape_of
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -185,7 +185,7 @@ def package_pages(e, pkg, downloads: list, charts: list, cite: dict, site_url: s
     out = {}
     data = SimpleNamespace(accessed=accessed)
     doc = dataset_doc(pkg)
-    ld = catalog.schema_org(pkg, downloads, site_url)
+    ld = schemaorg.for_package(pkg, downloads, site_url)
     parts = key_figure_parts(pkg) if is_key_figures(pkg) else []
     for part in parts:
         out[part["doc"]] = render(e, "key_figures_part.md.j2", part["doc"], pkg=pkg, part=part, parts=parts,
@@ -197,7 +197,7 @@ def package_pages(e, pkg, downloads: list, charts: list, cite: dict, site_url: s
                       charts=charts, downloads=downloads, cite=cite, rows=table_rows(pkg),
                       quality=quality_summary(pkg),
                       fm=front_matter(title=plain(pkg.title), description=plain(pkg.description or pkg.title),
-                                      tags=[plain(k) for k in pkg.keywords],
+                                      tags=[plain(k) for k in pkg.keywords], lastmod=feed.lastmod(pkg),
                                       jsonld=catalog.script_json(ld)))
     return out
 

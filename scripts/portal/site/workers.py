@@ -11,6 +11,7 @@ title, description, PNG or not).
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import os
 from pathlib import Path
 
@@ -23,6 +24,7 @@ class Context:
     accessed: str        # YYYY-MM-DD
     png: bool
     cache: str           # the cache directory
+    fonts: str = ""      # fontconfig file of the chart font subset (see fonts.py), "" for the system fonts
 
 
 _env = None
@@ -92,9 +94,11 @@ def work(task: tuple):
 
 def render_chart(c, ctx: Context) -> tuple:
     """One chart into the store (also a worker entry): ({path: blob}, PNG made, rendered, cached)."""
-    from scripts.portal.site import charts
+    from scripts.portal.site import charts, fonts
     from scripts.portal.site.cache import Store
 
+    if multiprocessing.parent_process() is not None:  # a worker: never a process that starts a browser
+        fonts.use(ctx.fonts)
     store = Store(Path(ctx.cache))
     files = {f"assets/charts/{c.id}.vl.json": store.put(charts.spec_bytes(c))}
     made, rendered, cached = charts.render_one(c, Path(ctx.cache) / "charts", ctx.png)
