@@ -174,8 +174,6 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
         key = None  # the packages changed since they were scanned: no build record for this run
     bundle = vendor.cached_bundle(store.root)
     workers = min(units.workers(), len(todo)) if len(todo) >= PARALLEL_MIN else 1
-    if workers > 1:  # the workers measure chart text with a subset of the CJK font (fonts.py)
-        ctx = dataclasses.replace(ctx, fonts=fonts.prepare(store.root, fonts.chart_texts(portal)))
     say(f"build: {len(todo)} packages to generate" + (f" ({workers} processes)" if workers > 1 else "")
         + f", {len(records)} unchanged (from the cache)")
 
@@ -202,7 +200,12 @@ def collect(packages_dir, store, code, options, key, ctx, say) -> tuple:
         pool = units.pool(workers)
         try:
             bundle_job = None if bundle.exists() else pool.submit(units.bundle, str(store.root))
-            cmp, extra_charts = comparisons(portal, compare)  # while the workers start
+            for _ in range(workers - (1 if bundle_job else 0)):
+                pool.submit(units.warm_up)  # start every worker now
+            # while the workers start: the font subset the workers measure chart text with
+            # (fonts.py), and the comparisons page's charts
+            ctx = dataclasses.replace(ctx, fonts=fonts.prepare(store.root, fonts.chart_texts(portal)))
+            cmp, extra_charts = comparisons(portal, compare)
             small = [c for c in extra_charts if charts.raster_bytes(c) <= LARGE_RASTER]
             chart_jobs = [(c, pool.submit(units.render_chart, c, ctx)) for c in small]
             jobs = [pool.submit(units.work, (str(pkg.path), report, ukey, fingerprints[pkg.name], ctx))

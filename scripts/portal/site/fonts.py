@@ -100,8 +100,11 @@ def prepare(cache_dir: Path, texts) -> str:
 def subset_font(source: tuple, chars: str, target: Path) -> str:
     """Write the subset of the font (file, face index) holding these characters; return the
     characters it does not have."""
+    import logging
+
     from fontTools import subset
 
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "FFTM NOT subset" and the like
     options = subset.Options()
     options.font_number = source[1]
     options.layout_features = ["*"]  # kerning changes measured widths: keep every feature

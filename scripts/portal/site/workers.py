@@ -107,6 +107,13 @@ def render_chart(c, ctx: Context) -> tuple:
     return files, "png" in made, rendered, cached
 
 
+def warm_up() -> None:
+    """Worker entry: import what rendering needs (no conversion yet: the fonts are chosen at
+    the first one)."""
+    import altair  # noqa: F401
+    import vl_convert  # noqa: F401
+
+
 def bundle(cache_dir: str) -> str:
     """Worker entry: the vendored chart runtime in the cache (made if missing)."""
     from scripts.portal.site import vendor
