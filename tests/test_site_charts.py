@@ -122,3 +122,38 @@ def test_every_chart_spec_is_valid_vega_lite():
     broken = dict(specs[0], mark={"type": "no-such-mark"})
     with pytest.raises(Exception):
         alt.TopLevelSpec.validate(broken)
+
+
+def test_spec_builders_give_exactly_the_specs_altair_gives():
+    """Each builder on many real inputs (every package's charts and the comparisons page's)
+    equals the Altair reference (tests/altair_reference.py) for the same arguments."""
+    from scripts.portal import paths
+    from scripts.portal.site import compare
+    from scripts.portal.site.build import comparisons
+    from tests import altair_reference as ref
+
+    calls = []
+    names = ("ranked_bars", "grouped_bars", "progress_bars", "dumbbell", "rank_dots")
+    originals = {n: getattr(charts, n) for n in names}
+
+    def recorder(name):
+        def call(*args, **kwargs):
+            calls.append((name, args, kwargs))
+            return originals[name](*args, **kwargs)
+        return call
+
+    dirs = [FIXTURE_PACKAGES] + ([paths.packages_dir()] if any(paths.packages_dir().glob("*/datapackage.json")) else [])
+    try:
+        for n in names:
+            setattr(charts, n, recorder(n))
+        for d in dirs:
+            portal = load_portal(d)
+            for p in portal.packages:
+                charts.choose(p)
+            comparisons(portal, compare)
+    finally:
+        for n, f in originals.items():
+            setattr(charts, n, f)
+    assert {name for name, _, _ in calls} == set(names)
+    for name, args, kwargs in calls:
+        assert originals[name](*args, **kwargs) == getattr(ref, name)(*args, **kwargs), name

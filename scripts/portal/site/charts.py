@@ -1,4 +1,4 @@
-"""Chart chooser, Altair specs, and static SVG/PNG rendering with a cache keyed by spec hash.
+"""Chart chooser, Vega-Lite specs, and static SVG/PNG rendering with a cache keyed by spec hash.
 
 ``choose(pkg)`` picks chart types from the table's shape (x-display, else guessed from
 the schema): ranked bars for provinces (辽宁 highlighted), grouped bars for two periods,
@@ -225,106 +225,101 @@ def axis_title(f, unit):
     return f"{re.sub(r'^[0-9.年月-]+', '', f.title) or f.title} ({unit})" if unit else f.title
 
 
-# ---------------------------------------------------------------- Altair specs
+# ---------------------------------------------------------------- Vega-Lite specs
+# Written as plain dicts: building them through Altair cost about as much CPU as rendering
+# them (Altair validates every channel). tests/test_site_charts.py checks that each builder
+# gives exactly the spec Altair gives for the same chart, and that every spec is valid.
 
-def altair():
-    """Altair, imported on first use (a build with nothing to chart does not load it)."""
-    import altair as alt
-    return alt
+def nominal(field: str, **extra) -> dict:
+    return {"field": field, **extra, "type": "nominal"}
 
 
-def base_config(chart, description: str) -> dict:
-    chart = chart.properties(width=WIDTH, description=description).configure(
-        font=FONT_STACK, background="white"
-    ).configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=260).configure_view(stroke=None)
-    # Not validated here (Altair's schema validation is a third of a chart's cost); tests
-    # validate every spec of the real and fixture packages (tests/test_site_charts.py).
-    spec = chart.to_dict(validate=False)
-    spec["$schema"] = f"https://vega.github.io/schema/vega-lite/v{VL_VERSION.split('.')[0]}.json"
-    return spec
+def quantitative(field: str, **extra) -> dict:
+    return {"field": field, **extra, "type": "quantitative"}
+
+
+def top_level(spec: dict, description: str, height_step: int) -> dict:
+    """The chart-wide parts (Altair's properties(width, description).configure(...))."""
+    return {
+        "config": {"view": {"continuousWidth": 300, "continuousHeight": 300, "stroke": None},
+                   "axis": {"labelFontSize": 12, "labelLimit": 260, "titleFontSize": 12},
+                   "background": "white", "font": FONT_STACK},
+        **spec,
+        "description": description,
+        "height": {"step": height_step},
+        "width": WIDTH,
+        "$schema": f"https://vega.github.io/schema/vega-lite/v{VL_VERSION.split('.')[0]}.json",
+    }
+
+
+def text_mark(**extra) -> dict:
+    return {"type": "text", "align": "left", "color": "#333", "dx": 3, "fontSize": 11, **extra}
 
 
 def ranked_bars(pts, x_title, description, labels=False) -> dict:
-    alt = altair()
-    data = alt.Data(values=pts)
-    order = [p["label"] for p in pts]
-    base = alt.Chart(data).encode(
-        y=alt.Y("label:N", sort=order, title=None),
-        x=alt.X("value:Q", title=x_title),
-        tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("value:Q", title=x_title)],
-    )
-    bars = base.mark_bar().encode(
-        color=alt.condition("datum.highlight", alt.value(HIGHLIGHT), alt.value(BASE)))
-    layers = [bars]
+    enc = {"tooltip": [nominal("label", title="项目"), quantitative("value", title=x_title)],
+           "x": quantitative("value", title=x_title),
+           "y": nominal("label", sort=[p["label"] for p in pts], title=None)}
+    layers = [{"mark": {"type": "bar"},
+               "encoding": {"color": {"condition": {"test": "datum.highlight", "value": HIGHLIGHT}, "value": BASE},
+                            **enc}}]
     if labels or len(pts) <= 12:
-        layers.append(base.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(
-            text=alt.Text("value:Q", format=",")))
-    chart = alt.layer(*layers).properties(height=alt.Step(BAR_STEP))
-    return base_config(chart, description)
+        layers.append({"mark": text_mark(), "encoding": {"text": quantitative("value", format=","), **enc}})
+    return top_level({"layer": layers, "data": {"values": pts}}, description, BAR_STEP)
 
 
 def grouped_bars(rows, order, series, x_title, description) -> dict:
-    alt = altair()
-    chart = alt.Chart(alt.Data(values=rows)).mark_bar().encode(
-        y=alt.Y("label:N", sort=order, title=None),
-        yOffset=alt.YOffset("series:N", sort=series),
-        x=alt.X("value:Q", title=x_title),
-        color=alt.Color("series:N", sort=series, title=None,
-                        scale=alt.Scale(range=["#9ecae9", BASE, "#f58518", "#54a24b"]),
-                        legend=alt.Legend(orient="top", direction="vertical")),
-        tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("series:N", title="系列"),
-                 alt.Tooltip("value:Q", title=x_title)],
-    ).properties(height=alt.Step(12 * len(series)))
-    return base_config(chart, description)
+    spec = {"data": {"values": rows}, "mark": {"type": "bar"}, "encoding": {
+        "color": nominal("series", legend={"direction": "vertical", "orient": "top"},
+                         scale={"range": ["#9ecae9", BASE, "#f58518", "#54a24b"]}, sort=series, title=None),
+        "tooltip": [nominal("label", title="项目"), nominal("series", title="系列"),
+                    quantitative("value", title=x_title)],
+        "x": quantitative("value", title=x_title),
+        "y": nominal("label", sort=order, title=None),
+        "yOffset": nominal("series", sort=series)}}
+    return top_level(spec, description, 12 * len(series))
 
 
 def progress_bars(rows, base_title, target_title, description) -> dict:
-    alt = altair()
-    data = alt.Data(values=rows)
-    order = [r["label"] for r in rows]
-    bars = alt.Chart(data).mark_bar(color=BASE).encode(
-        y=alt.Y("label:N", sort=order, title=None),
-        x=alt.X("value:Q", title=f"{base_title}占{target_title}的比例 (%)",
-                scale=alt.Scale(domainMin=0, domainMax=max(100, max(r["value"] for r in rows)))),
-        tooltip=[alt.Tooltip("label:N", title="指标"), alt.Tooltip("baseline:Q", title=base_title),
-                 alt.Tooltip("target:Q", title=target_title), alt.Tooltip("unit:N", title="单位"),
-                 alt.Tooltip("value:Q", title="进度 (%)")],
-    )
-    text = bars.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(text=alt.Text("value:Q"))
-    rule = alt.Chart(alt.Data(values=[{"x": 100}])).mark_rule(color=HIGHLIGHT, strokeDash=[4, 3]).encode(x="x:Q")
-    chart = alt.layer(bars, text, rule).properties(height=alt.Step(BAR_STEP))
-    return base_config(chart, description)
+    data = {"values": rows}
+    enc = {"tooltip": [nominal("label", title="指标"), quantitative("baseline", title=base_title),
+                       quantitative("target", title=target_title), nominal("unit", title="单位"),
+                       quantitative("value", title="进度 (%)")],
+           "x": quantitative("value", scale={"domainMax": max(100, max(r["value"] for r in rows)), "domainMin": 0},
+                             title=f"{base_title}占{target_title}的比例 (%)"),
+           "y": nominal("label", sort=[r["label"] for r in rows], title=None)}
+    layers = [{"data": data, "mark": {"type": "bar", "color": BASE}, "encoding": enc},
+              {"data": data, "mark": text_mark(), "encoding": {"text": quantitative("value"), **enc}},
+              {"data": {"values": [{"x": 100}]}, "mark": {"type": "rule", "color": HIGHLIGHT, "strokeDash": [4, 3]},
+               "encoding": {"x": quantitative("x")}}]
+    return top_level({"layer": layers}, description, BAR_STEP)
 
 
 def dumbbell(rows, series, x_title, description) -> dict:
     """Two values per label (e.g. 辽宁 vs 全国) as dots joined by a line."""
-    alt = altair()
-    data = alt.Data(values=rows)
     order = sorted({r["label"] for r in rows},
                    key=lambda l: -max(r["value"] for r in rows if r["label"] == l))
-    y = alt.Y("label:N", sort=order, title=None)
-    line = alt.Chart(data).mark_line(color="#bbb").encode(y=y, x="value:Q", detail="label:N")
-    dots = alt.Chart(data).mark_point(filled=True, size=80).encode(
-        y=y, x=alt.X("value:Q", title=x_title),
-        color=alt.Color("series:N", sort=series, title=None,
-                        scale=alt.Scale(range=[HIGHLIGHT, BASE]), legend=alt.Legend(orient="top", direction="vertical")),
-        tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("series:N", title="系列"),
-                 alt.Tooltip("value:Q", title=x_title)])
-    chart = alt.layer(line, dots).properties(height=alt.Step(BAR_STEP))
-    return base_config(chart, description)
+    y = nominal("label", sort=order, title=None)
+    line = {"mark": {"type": "line", "color": "#bbb"},
+            "encoding": {"detail": nominal("label"), "x": quantitative("value"), "y": y}}
+    dots = {"mark": {"type": "point", "filled": True, "size": 80}, "encoding": {
+        "color": nominal("series", legend={"direction": "vertical", "orient": "top"},
+                         scale={"range": [HIGHLIGHT, BASE]}, sort=series, title=None),
+        "tooltip": [nominal("label", title="项目"), nominal("series", title="系列"),
+                    quantitative("value", title=x_title)],
+        "x": quantitative("value", title=x_title), "y": y}}
+    return top_level({"layer": [line, dots], "data": {"values": rows}}, description, BAR_STEP)
 
 
 def rank_dots(rows, description) -> dict:
     """Liaoning's rank in each province table: rank on x (1 = first), table on y."""
-    alt = altair()
-    data = alt.Data(values=rows)
-    chart = alt.Chart(data).mark_bar(color=HIGHLIGHT).encode(
-        y=alt.Y("label:N", sort=None, title=None),
-        x=alt.X("rank:Q", title="辽宁位次（1 = 最高）", scale=alt.Scale(domainMin=0)),
-        tooltip=[alt.Tooltip("label:N", title="指标"), alt.Tooltip("rank:Q", title="位次"),
-                 alt.Tooltip("of:Q", title="地区数")])
-    text = chart.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(text="text:N")
-    return base_config(alt.layer(chart, text).properties(height=alt.Step(BAR_STEP)), description)
+    enc = {"tooltip": [nominal("label", title="指标"), quantitative("rank", title="位次"),
+                       quantitative("of", title="地区数")],
+           "x": quantitative("rank", scale={"domainMin": 0}, title="辽宁位次（1 = 最高）"),
+           "y": nominal("label", sort=None, title=None)}
+    layers = [{"mark": {"type": "bar", "color": HIGHLIGHT}, "encoding": enc},
+              {"mark": text_mark(), "encoding": {"text": nominal("text"), **enc}}]
+    return top_level({"layer": layers, "data": {"values": rows}}, description, BAR_STEP)
 
 
 # ---------------------------------------------------------------- rendering

@@ -110,7 +110,6 @@ def render_chart(c, ctx: Context) -> tuple:
 def warm_up() -> None:
     """Worker entry: import what rendering needs (no conversion yet: the fonts are chosen at
     the first one)."""
-    import altair  # noqa: F401
     import vl_convert  # noqa: F401
 
 
