@@ -17,7 +17,7 @@
 # cache headers like a production static host, scripts/tools/audit/serve.py).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"  # the repository (this is scripts/tools/audit.sh)
 cd "$ROOT"
 SITE_DIR="${SITE_DIR:-site}"
 PORT="${AUDIT_PORT:-8765}"
