@@ -86,9 +86,13 @@ def prepare(cache_dir: Path, texts) -> str:
     tmp = folder.with_name(f".{key}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    missing = subset_font(source, chars, tmp / "portal-cjk-subset.otf")
-    for i, (fallback, text) in enumerate(sorted(fallbacks(missing).items())):
-        subset_font(fallback, text, tmp / f"portal-fallback-{i}.otf")
+    try:
+        missing = subset_font(source, chars, tmp / "portal-cjk-subset.otf")
+        for i, (fallback, text) in enumerate(sorted(fallbacks(missing).items())):
+            subset_font(fallback, text, tmp / f"portal-fallback-{i}.otf")
+    except Exception:  # a font fontTools cannot subset: the system fonts (slower, same bytes)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return ""
     (tmp / "fonts.conf").write_text(CONF.format(dir=folder), encoding="utf-8")
     try:
         tmp.replace(folder)
