@@ -31,6 +31,7 @@ def test_opening_a_page_shows_static_svg_without_the_runtime(page, base_url, bui
     page.locator("figure.portal-chart").first.hover()
     page.wait_for_selector("figure.portal-chart[data-rendered=yes] .portal-chart__view svg", timeout=20000)
     assert runtime_requested(page)
+    assert img.is_hidden(), "the static image is still shown beside the live chart"
     assert not page.log.errors, page.log.errors
 
 

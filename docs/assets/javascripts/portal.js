@@ -63,7 +63,6 @@
         defaultStyle: false,
         tooltip: { disableDefaultStyle: true }
       }).then(function () {
-        if (img) img.hidden = true;
         fig.setAttribute("data-rendered", "yes");
       });
     }).catch(function (err) {
