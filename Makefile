@@ -54,7 +54,7 @@ test: $(STAMP) browser-deps  ## run every test (unit, data, site and browser tes
 bench: $(STAMP)  ## benchmark the pipeline at 30, 300 and 3000 synthetic packages
 	$(PY) -m scripts.tools.bench
 
-audit: site  ## Lighthouse (mobile) on three pages of the built site
+audit: site  ## Lighthouse (mobile), median of 3 runs, on every page type of the built site (scripts/tools/audit/pages.yaml)
 	bash scripts/tools/audit.sh
 
 clean:  ## remove built outputs (not the packages)

@@ -33,7 +33,7 @@ def test_dcat_catalog_lists_every_dataset_with_licensed_distributions(site, port
         assert ds["dcat:landingPage"]["@id"].startswith(SITE_URL)
         assert len(ds["dcat:distribution"]) == 5
         for dist in ds["dcat:distribution"]:
-            assert dist["dct:license"]["@id"].startswith("https://creativecommons.org/")
+            assert dist["dct:license"]["@id"] == "http://publications.europa.eu/resource/authority/licence/CC_BY_4_0"
             path = dist["dcat:downloadURL"]["@id"][len(SITE_URL):]
             assert (site.site / path).stat().st_size == int(dist["dcat:byteSize"]["@value"])
 

@@ -36,7 +36,14 @@ def test_access_date_from_option_or_source_date_epoch(monkeypatch):
         options.access_date("04/03/2026")
 
 
-def test_png_needs_the_font_and_no_no_png():
-    assert options.resolve(parse(), cjk_font=True).png is True
-    assert options.resolve(parse(), cjk_font=False).png is False
-    assert options.resolve(parse("--no-png"), cjk_font=False).png is False
+def test_png_only_when_asked_and_the_font_is_there():
+    """SVG only by default (the pages make a PNG in the browser); --png asks for build-time PNGs."""
+    assert options.resolve(parse(), cjk_font=True).png is False
+    assert options.resolve(parse("--png"), cjk_font=True).png is True
+    assert options.resolve(parse("--png"), cjk_font=False).png is False
+    assert options.resolve(parse("--png", "--no-png"), cjk_font=True).png is False
+
+
+def test_site_url_must_be_http():
+    with pytest.raises(PortalError, match="not an http"):
+        options.site_url_of(parse("--site-url", "javascript:alert(1)"))

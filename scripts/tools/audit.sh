@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
-# `make audit`: Lighthouse (mobile profile) on the home page, one report page and one dataset
-# page of the built site, served on 127.0.0.1; scores and reader-side checks go to
-# bench-results/lighthouse.md (+ .json). Exits 1 when a goal is missed.
+# `make audit`: Lighthouse (mobile profile) on one page of every page type of the built site
+# (scripts/tools/audit/pages.yaml: home, report, dataset largest and typical, catalogue,
+# comparisons, key figures, about; indicator, topic and plan pages when they exist), served on
+# 127.0.0.1; scores and reader-side checks go to bench-results/lighthouse.md (+ .json), with
+# the machine's load average. Exits 1 when a goal is missed (performance >= 95,
+# accessibility, best practices and SEO 100, chart runtime not loaded by opening a page).
 #
 # Lighthouse is the npm package pinned in scripts/tools/audit/package-lock.json, installed with
 # `npm ci` into scripts/tools/audit/node_modules (git-ignored). Chrome is Debian's chromium.
 #
 # Environment: SITE_DIR (default site), AUDIT_PORT (default 8765), CHROME_PATH (default
-# /usr/bin/chromium), AUDIT_REPORT / AUDIT_DATASET (page paths, default: the first report
-# and the first dataset page with a chart), AUDIT_OUT (default bench-results), AUDIT_KEEP=1
+# /usr/bin/chromium), AUDIT_ONLY (comma-separated page type names of pages.yaml), AUDIT_OUT (default bench-results), AUDIT_KEEP=1
 # (keep the Lighthouse JSON reports), AUDIT_RUNS (Lighthouse runs per page, default 3: the run
 # with the median performance score is reported, as Lighthouse recommends for noisy machines),
 # AUDIT_SERVER (plain = `python -m http.server` like `make serve`, the default; host = gzip and
 # cache headers like a production static host, scripts/tools/audit/serve.py).
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"  # the repository (this is scripts/tools/audit.sh)
 cd "$ROOT"
 SITE_DIR="${SITE_DIR:-site}"
 PORT="${AUDIT_PORT:-8765}"
@@ -43,24 +45,8 @@ if [ ! -x "$TOOLS/node_modules/.bin/lighthouse" ] || [ "$TOOLS/package-lock.json
 fi
 LIGHTHOUSE="$TOOLS/node_modules/.bin/lighthouse"
 
-# The three pages: home, a report, a dataset page that has a chart.
-first_page() {  # first <dir>/*/index.html (sorted), optionally containing a string
-    local dir="$1" needle="${2:-}" f
-    for f in $(ls -d "$SITE_DIR/$dir"/*/index.html 2>/dev/null | sort); do
-        if [ -z "$needle" ] || grep -q "$needle" "$f"; then
-            echo "${f#"$SITE_DIR"/}" | sed 's/index\.html$//'
-            return
-        fi
-    done
-}
-REPORT="${AUDIT_REPORT:-$(first_page reports)}"
-DATASET="${AUDIT_DATASET:-$(first_page datasets 'vl.json')}"
-DATASET="${DATASET:-$(first_page datasets)}"
-if [ -z "$REPORT" ] || [ -z "$DATASET" ]; then
-    echo "audit: no report or dataset page under $SITE_DIR/reports/ and $SITE_DIR/datasets/" >&2
-    exit 1
-fi
-
+# The pages: one of each type in scripts/tools/audit/pages.yaml (AUDIT_ONLY=name,name for some).
+PAGES="$("$PY" "$TOOLS/pages.py" "$SITE_DIR" --only "${AUDIT_ONLY:-}")" || exit 1
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/portal-audit-XXXXXX")"
 if [ "${AUDIT_SERVER:-plain}" = host ]; then  # gzip + cache headers, like a production host
     "$PY" "$TOOLS/serve.py" "$SITE_DIR" "$PORT" >"$WORK/server.log" 2>&1 &
@@ -82,22 +68,26 @@ done
 FLAGS="--headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update"
 FLAGS="$FLAGS --disable-sync --no-first-run"
 RUNS="${AUDIT_RUNS:-3}"
+LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || true)"
 REPORTS=()
-for page in "" "$REPORT" "$DATASET"; do
+ABSENT=()
+while IFS=$'\t' read -r kind page; do
+    if [ "$page" = "-absent" ]; then ABSENT+=("$kind"); continue; fi
     name="${page%/}"; name="${name//\//_}"; name="${name:-home}"
     url="http://127.0.0.1:$PORT/$page"
     files=""
     for run in $(seq "$RUNS"); do
-        echo "audit: lighthouse (mobile) $url (run $run of $RUNS)"
+        echo "audit: lighthouse (mobile) $kind: $url (run $run of $RUNS)"
         # Default form factor and throttling = Lighthouse's mobile profile (Moto G Power, slow 4G).
         "$LIGHTHOUSE" "$url" --quiet --output=json --output-path="$WORK/$name-$run.json" \
             --only-categories=performance,accessibility,best-practices,seo \
             --chrome-flags="$FLAGS" --max-wait-for-load=60000
         files="${files:+$files,}$WORK/$name-$run.json"
     done
-    REPORTS+=("$page=$files")
-done
+    REPORTS+=("$kind|$page=$files")
+done <<< "$PAGES"
 
 mkdir -p "$OUT"
 "$PY" "$TOOLS/summarise.py" --site "$SITE_DIR" --out "$OUT" --server "${AUDIT_SERVER:-plain}" \
-    --lighthouse-version "$("$LIGHTHOUSE" --version)" "${REPORTS[@]}"
+    --lighthouse-version "$("$LIGHTHOUSE" --version)" --load-start "$LOAD_START" \
+    --absent "$(IFS=,; echo "${ABSENT[*]:-}")" "${REPORTS[@]}"

@@ -78,3 +78,14 @@ def page(browser):
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def reach_charts(page, first_only: bool = False) -> None:
+    """Do what a reader does to get interactive charts: scroll each chart into view (the
+    chart runtime is not loaded for a page that is only opened)."""
+    figures = page.locator("figure.portal-chart[data-spec]")
+    page.mouse.wheel(0, 1)
+    for i in range(1 if first_only else figures.count()):
+        figures.nth(i).scroll_into_view_if_needed()
+        page.wait_for_function("f => ['yes', 'failed'].includes(f.getAttribute('data-rendered'))",
+                               arg=figures.nth(i).element_handle(), timeout=20000)

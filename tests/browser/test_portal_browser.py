@@ -14,6 +14,7 @@ import pytest
 import zhconv
 
 from scripts.portal.model.reader import load_portal
+from tests.browser.conftest import reach_charts
 
 
 def search(page, base_url, query):
@@ -61,6 +62,7 @@ def dataset_with_chart(built):
 def test_dataset_page_renders_chart_without_console_errors(page, base_url, built, artifacts):
     pkg = dataset_with_chart(built)
     page.goto(f"{base_url}datasets/{pkg.name}/")
+    reach_charts(page, first_only=True)
     page.wait_for_selector("figure.portal-chart[data-rendered=yes] .portal-chart__view svg", timeout=20000)
     assert page.locator("figure.portal-chart .portal-chart__view svg").count() >= 1
     label = page.locator("figure.portal-chart [role=graphics-document]").first.get_attribute("aria-label")
@@ -76,6 +78,7 @@ def test_chart_renders_after_instant_navigation(page, base_url, built):
     page.wait_for_load_state("networkidle")
     page.locator(f"article a[href*='datasets/{pkg.name}/']").first.click()
     page.wait_for_url(f"**/datasets/{pkg.name}/")
+    reach_charts(page, first_only=True)
     page.wait_for_selector("figure.portal-chart[data-rendered=yes] .portal-chart__view svg", timeout=20000)
     assert not page.log.errors, page.log.errors
 

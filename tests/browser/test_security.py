@@ -17,6 +17,7 @@ import re
 import pytest
 
 from tests import hostile_packages
+from tests.browser.conftest import reach_charts
 from tests.browser.server import serve
 from tests.site_build import built_site
 
@@ -75,7 +76,9 @@ def state(page) -> dict:
 
 
 def wait_for_charts(page) -> None:
-    """Wait until every chart on the page has finished (rendered or kept as a static image)."""
+    """Scroll every chart into view and wait until each has finished (rendered or kept as a
+    static image)."""
+    reach_charts(page)
     page.wait_for_function(
         "() => [...document.querySelectorAll('figure.portal-chart[data-spec]')]"
         ".every(f => ['yes', 'failed'].includes(f.getAttribute('data-rendered')))", timeout=20000)
@@ -266,6 +269,7 @@ def test_csp_holds_across_instant_navigation(browser, base_url, built):
         page.wait_for_url(f"**/reports/{pkg.report.slug}/")
         page.locator(f"article a[href*='datasets/{pkg.name}/']").first.click()
         page.wait_for_url(f"**/datasets/{pkg.name}/")
+        reach_charts(page, first_only=True)
         page.wait_for_selector("figure.portal-chart[data-rendered=yes] .portal-chart__view svg", timeout=20000)
         page.locator(".tabbed-labels label").nth(1).click()  # citation tabs (content.tabs.link)
         page.locator("a.md-header__button.md-logo").click()  # back to the home page (depth 0)

@@ -1,12 +1,19 @@
 /* Portal page behaviour: interactive charts, sortable and filterable tables.
  * Runs on every page through Material's document$ (also after instant navigation).
- * The chart runtime (vega, vega-lite, vega-embed; self-hosted) is loaded only on pages
- * that have a chart, as a module script, so it never blocks rendering. */
+ *
+ * Charts: the first view of a chart is its static SVG (an <img>). The chart runtime (vega,
+ * vega-lite, vega-embed, ~900 KB, self-hosted) is loaded only when a reader touches, hovers
+ * or focuses a chart, or scrolls a chart into view (an IntersectionObserver started at the
+ * reader's first scroll, key or touch): never for a page that is only loaded, so it never
+ * competes with first paint. Only charts in view are made interactive. A PNG of any chart
+ * is made in the browser from its static SVG on demand (no build-time PNG). */
 (function () {
   "use strict";
   var here = document.currentScript && document.currentScript.src;
   var root = new URL("../../", here || location.href);   // this file is assets/javascripts/portal.js
   var runtime = null;
+  var observer = null;
+  var READER = ["scroll", "wheel", "keydown", "touchstart", "pointerdown"];
 
   function loadRuntime() {
     if (window.vegaEmbed) return Promise.resolve(window.vegaEmbed);
@@ -47,37 +54,100 @@
     spec.width = Math.max(120, Math.floor(figWidth) - room - 50);
   }
 
-  function renderCharts() {
-    var figures = document.querySelectorAll("figure.portal-chart[data-spec]:not([data-rendered])");
-    if (!figures.length) return;
-    loadRuntime().then(function (vegaEmbed) {
-      figures.forEach(function (fig) {
-        fig.setAttribute("data-rendered", "pending");
-        var url = new URL(fig.getAttribute("data-spec"), location.href).href;
-        fetch(url).then(function (r) { return r.json(); }).then(function (spec) {
-          fitToFigure(spec, fig.clientWidth);
-          var box = document.createElement("div");
-          box.className = "portal-chart__view";
-          var img = fig.querySelector("img");
-          fig.insertBefore(box, img);
-          return vegaEmbed(box, spec, {
-            renderer: "svg",
-            actions: false,  // downloads are links in the caption
-            // Content-Security-Policy: no 'unsafe-eval' (ast: expressions run in Vega's
-            // interpreter, not new Function) and no inline styles (their CSS is in portal.css)
-            ast: true,
-            defaultStyle: false,
-            tooltip: { disableDefaultStyle: true }
-          }).then(function () {
-            if (img) img.style.display = "none";
-            fig.setAttribute("data-rendered", "yes");
-          });
-        }).catch(function (err) {
-          fig.setAttribute("data-rendered", "failed");
-          console.warn("chart kept as static image:", err.message);
-        });
+  function upgrade(fig) {
+    if (fig.hasAttribute("data-rendered") || !fig.isConnected) return;
+    fig.setAttribute("data-rendered", "pending");
+    if (observer) observer.unobserve(fig);
+    var url = new URL(fig.getAttribute("data-spec"), location.href).href;
+    Promise.all([loadRuntime(), fetch(url).then(function (r) { return r.json(); })]).then(function (got) {
+      var vegaEmbed = got[0], spec = got[1];
+      fitToFigure(spec, fig.clientWidth);
+      var box = document.createElement("div");
+      box.className = "portal-chart__view";
+      var img = fig.querySelector("img");
+      fig.insertBefore(box, img);
+      return vegaEmbed(box, spec, {
+        renderer: "svg",
+        actions: false,  // downloads are links in the caption
+        // Content-Security-Policy: no 'unsafe-eval' (ast: expressions run in Vega's
+        // interpreter, not new Function) and no inline styles (their CSS is in portal.css)
+        ast: true,
+        defaultStyle: false,
+        tooltip: { disableDefaultStyle: true }
+      }).then(function () {
+        fig.setAttribute("data-rendered", "yes");
       });
-    }).catch(function (err) { console.warn(err.message); });
+    }).catch(function (err) {
+      fig.setAttribute("data-rendered", "failed");
+      console.warn("chart kept as static image:", err.message);
+    });
+  }
+
+  function pngFromSvg(fig, button) {
+    var img = fig.querySelector("img");
+    var picture = new Image();
+    picture.onload = function () {
+      var canvas = document.createElement("canvas");
+      canvas.width = picture.naturalWidth * 2;
+      canvas.height = picture.naturalHeight * 2;
+      var g = canvas.getContext("2d");
+      g.fillStyle = "#fff";
+      g.fillRect(0, 0, canvas.width, canvas.height);
+      g.drawImage(picture, 0, 0, canvas.width, canvas.height);
+      canvas.toBlob(function (blob) {
+        var a = document.createElement("a");
+        a.href = URL.createObjectURL(blob);
+        a.download = button.getAttribute("data-name");
+        document.body.appendChild(a);
+        a.click();
+        setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
+      }, "image/png");
+    };
+    picture.src = img.currentSrc || img.src;
+  }
+
+  function addPngButton(fig) {
+    var caption = fig.querySelector("figcaption");
+    var svgLink = caption && caption.querySelector('a[href$=".svg"]');
+    if (!svgLink || caption.querySelector('a[href$=".png"], .portal-png')) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "portal-png";
+    button.textContent = "PNG";
+    button.setAttribute("data-name", svgLink.getAttribute("href").split("/").pop().replace(/\.svg$/, ".png"));
+    button.title = "由静态图在浏览器中生成 PNG";
+    button.addEventListener("click", function () { pngFromSvg(fig, button); });
+    svgLink.insertAdjacentText("afterend", " · ");
+    svgLink.nextSibling.after(button);
+  }
+
+  function watchInView(figures) {
+    if (observer) observer.disconnect();
+    if (!("IntersectionObserver" in window)) return;
+    observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (e) { if (e.isIntersecting) upgrade(e.target); });
+    });
+    figures.forEach(function (fig) { if (!fig.hasAttribute("data-rendered")) observer.observe(fig); });
+  }
+
+  function setupCharts() {
+    var figures = Array.prototype.slice.call(document.querySelectorAll("figure.portal-chart[data-spec]"));
+    if (!figures.length) return;
+    figures.forEach(function (fig) {
+      if (fig.hasAttribute("data-ready")) return;
+      fig.setAttribute("data-ready", "1");
+      addPngButton(fig);
+      ["pointerenter", "focusin", "touchstart"].forEach(function (kind) {
+        fig.addEventListener(kind, function () { upgrade(fig); }, { passive: true, once: true });
+      });
+    });
+    if (window.__portalReader) { watchInView(figures); return; }
+    var start = function () {
+      READER.forEach(function (kind) { window.removeEventListener(kind, start, true); });
+      window.__portalReader = true;
+      watchInView(Array.prototype.slice.call(document.querySelectorAll("figure.portal-chart[data-spec]")));
+    };
+    READER.forEach(function (kind) { window.addEventListener(kind, start, { capture: true, passive: true }); });
   }
 
   function cellValue(cell) {
@@ -222,7 +292,7 @@
 
   function setup() {
     labelSearch();
-    renderCharts();
+    setupCharts();
     setupTables();
   }
 

@@ -89,6 +89,7 @@ def descriptor(meta: dict, report: dict | list[dict], fields: list[dict], data: 
         "title_en": meta["title_en"],
         "description": meta["description"].strip(),
         "version": meta.get("version", __version__),
+        **({"created": meta["created"]} if meta.get("created") else {}),  # the version's date (feed.xml)
         "licenses": [LICENSE],
         "sources": [source_entry(r) for r in (report if isinstance(report, list) else [report])],
         "keywords": meta["keywords"],

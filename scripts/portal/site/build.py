@@ -15,6 +15,7 @@ do not depend on what came from the cache.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -37,9 +38,9 @@ def run(args) -> int:
 
     started = time.perf_counter()
     options.require_jieba()
-    opts = options.resolve(args, cjk_font=not args.no_png and cjk_font_available())
+    opts = options.resolve(args, cjk_font=args.png and not args.no_png and cjk_font_available())
     say = (lambda *a: None) if opts.quiet else (lambda *a: print(*a, flush=True))
-    if not opts.png and not args.no_png:
+    if args.png and not opts.png and not args.no_png:
         say("build: no 'Noto Sans CJK SC' font (apt-get install fonts-noto-cjk): PNG charts skipped")
     store = bc.Store(opts.cache)
     with store.lock():
@@ -169,7 +170,7 @@ def run_units(portal, plan, store, ctx, say, ind=None) -> tuple:
     """Generate the packages' units and the charts made outside the packages (comparisons and
     the indicator section's), in worker processes when there are enough: (comparisons data,
     those charts, their files, large charts, stats)."""
-    from scripts.portal.site import charts, compare, vendor
+    from scripts.portal.site import charts, compare, fonts, vendor
 
     n = min(workers.workers(), len(plan.todo)) if len(plan.todo) >= PARALLEL_MIN else 1
     say(f"build: {len(plan.todo)} packages to generate" + (f" ({n} processes)" if n > 1 else "")
@@ -179,6 +180,10 @@ def run_units(portal, plan, store, ctx, say, ind=None) -> tuple:
     pool = workers.executor(n)
     try:
         bundle_job = None if vendor.cached_bundle(store.root).exists() else pool.submit(workers.bundle, str(store.root))
+        if n > 1:  # start every worker now; meanwhile the font subset they measure chart text with (fonts.py)
+            for _ in range(n - (1 if bundle_job else 0)):
+                pool.submit(workers.warm_up)
+            ctx = dataclasses.replace(ctx, fonts=fonts.prepare(store.root, fonts.chart_texts(portal)))
         cmp, extra_charts = compare.page_data(portal, settings.highlight())  # while the workers start
         extra_charts += ind.all_charts if ind else []
         small = [c for c in extra_charts if charts.raster_bytes(c) <= LARGE_RASTER]
@@ -215,7 +220,7 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, in
     ({path: blob}, counts)."""
     import datetime as dt
 
-    from scripts.portal.site import catalog, charts, citation, downloads, indicator_pages, pages, vendor, zhmap
+    from scripts.portal.site import catalog, charts, citation, downloads, feed, indicator_pages, pages, vendor, zhmap
 
     site_url = ctx.site_url
     dl = {p.name: [downloads.Download(**d) for d in records[p.name]["downloads"]] for p in portal.packages}
@@ -249,6 +254,7 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, in
     files[all_zip.path] = store.put(zip_data)
     files["catalog.jsonld"] = store.put(catalog.json_bytes_with(
         catalog.dcat_catalog_head(site_url, ctx.accessed), "dcat:dataset", items("dcat")))
+    files[feed.FEED] = store.put(feed.atom(portal, site_url, ctx.accessed))
     files["api/datasets.json"] = store.put(catalog.json_bytes_with(
         {"version": __version__, "generated": ctx.accessed}, "datasets", items("api")))
     files.update(unit_files("api/"))

@@ -1,5 +1,6 @@
 """Machine-readable descriptions: DCAT-AP catalogue (catalog.jsonld), the static JSON API
-(api/datasets.json, api/<name>.json) and schema.org Dataset JSON-LD for page heads.
+(api/datasets.json, api/<name>.json), and JSON made safe for page heads (script_json).
+schema.org Dataset JSON-LD is made in schemaorg.py.
 
 URLs are absolute, built from the site URL, so harvesters can follow them.
 """
@@ -7,6 +8,7 @@ URLs are absolute, built from the site URL, so harvesters can follow them.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from scripts.portal.site.citation import PORTAL_NAME, PORTAL_NAME_EN
@@ -15,14 +17,38 @@ DCAT_CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "dct": "http://purl.org/dc/terms/",
     "foaf": "http://xmlns.com/foaf/0.1/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
     "spdx": "http://spdx.org/rdf/terms#",
     "xsd": "http://www.w3.org/2001/XMLSchema#",
     "vcard": "http://www.w3.org/2006/vcard/ns#",
 }
-LANG = {"zh-Hans": "http://publications.europa.eu/resource/authority/language/ZHO",
-        "zh-Hant": "http://publications.europa.eu/resource/authority/language/ZHO"}
-FORMATS = {"text/csv": "CSV", "application/json": "JSON", "application/zip": "ZIP",
-           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX"}
+# EU vocabularies (publications.europa.eu/resource/authority/...): languages, file types, licences
+EU = "http://publications.europa.eu/resource/authority/"
+LANG = {"zh-Hans": EU + "language/ZHO", "zh-Hant": EU + "language/ZHO", "zh": EU + "language/ZHO",
+        "en": EU + "language/ENG"}
+FILE_TYPES = {"text/csv": "CSV", "application/json": "JSON", "application/zip": "ZIP",
+              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "XLSX"}
+FORMATS = FILE_TYPES  # the short name readers see is the EU file-type code
+LICENCES = {"CC-BY-4.0": "CC_BY_4_0", "CC-BY-SA-4.0": "CC_BYSA_4_0", "CC0-1.0": "CC0", "ODC-BY-1.0": "ODC_BY",
+            "https://creativecommons.org/licenses/by/4.0/": "CC_BY_4_0",
+            "https://creativecommons.org/licenses/by-sa/4.0/": "CC_BYSA_4_0",
+            "https://creativecommons.org/publicdomain/zero/1.0/": "CC0"}
+IANA = "https://www.iana.org/assignments/media-types/"
+HTTP_IRI = re.compile(r"https?://[^\s/<>\"{}|\\^`]+[^\s<>\"{}|\\^`]*", re.I)
+
+
+def http_iri(url) -> str | None:
+    """The URL if it is an http(s) URL that is safe as an IRI, else None: nothing else from
+    data (javascript:, file:, relative paths, text) ever becomes an @id."""
+    text = str(url or "").strip()
+    return text if HTTP_IRI.fullmatch(text) else None
+
+
+def node(url, kind: str) -> dict | None:
+    """{"@id": url, "@type": kind} for an http(s) URL, else None."""
+    iri = http_iri(url)
+    return {"@id": iri, "@type": kind} if iri else None
 
 
 def page_path(pkg) -> str:
@@ -36,6 +62,30 @@ def report_path(report) -> str:
 def licence_url(pkg) -> str:
     lic = (pkg.licenses or [{}])[0]
     return lic.get("path") or lic.get("name", "")
+
+
+def licence_node(pkg) -> dict:
+    """dct:LicenseDocument: the EU licence IRI when the licence is one of the EU vocabulary's,
+    else its own http(s) URL, else a blank node carrying its name."""
+    lic = (pkg.licenses or [{}])[0]
+    code = LICENCES.get(lic.get("name", "")) or LICENCES.get(lic.get("path", ""))
+    if code:
+        return {"@id": EU + "licence/" + code, "@type": "dct:LicenseDocument"}
+    return node(lic.get("path"), "dct:LicenseDocument") or {
+        "@type": "dct:LicenseDocument", "rdfs:label": str(lic.get("title") or lic.get("name") or "")}
+
+
+def language_node(code: str) -> dict:
+    return {"@id": LANG.get(code, LANG["zh-Hans"]), "@type": "dct:LinguisticSystem"}
+
+
+def date_literal(text: str) -> dict | None:
+    """A DCAT-AP date: xsd:date, xsd:gYearMonth or xsd:gYear, by the form of the text."""
+    for pattern, kind in ((r"\d{4}-\d{2}-\d{2}", "xsd:date"), (r"\d{4}-\d{2}", "xsd:gYearMonth"),
+                          (r"\d{4}", "xsd:gYear")):
+        if re.fullmatch(pattern, str(text or "")):
+            return {"@value": text, "@type": kind}
+    return None
 
 
 def dcat_catalog(portal, downloads: dict, site_url: str, issued: str) -> dict:
@@ -53,47 +103,63 @@ def dcat_catalog_head(site_url: str, issued: str) -> dict:
         "dct:description": {"@value": "辽宁数字发展相关报告中的表格与关键数字，整理为开放数据包。", "@language": "zh"},
         "dct:publisher": {"@type": "foaf:Agent", "foaf:name": PORTAL_NAME},
         "dct:modified": {"@value": issued, "@type": "xsd:date"},
-        "dct:language": {"@id": LANG["zh-Hans"]},
-        "foaf:homepage": {"@id": site_url},
+        "dct:language": language_node("zh-Hans"),
+        "foaf:homepage": node(site_url, "foaf:Document"),
     }
 
 
 def dcat_dataset(pkg, downloads: list, site_url: str) -> dict:
+    """One dcat:Dataset. The report it was transcribed from is the document it derives from
+    (prov:wasDerivedFrom, a foaf:Document; dct:source would claim a dcat:Dataset), with a
+    dct:provenance statement naming the table and the source lines."""
     landing = site_url + page_path(pkg)
     doc = {
         "@id": landing + "#dataset",
         "@type": "dcat:Dataset",
         "dct:identifier": pkg.name,
         "dct:title": [{"@value": pkg.title, "@language": "zh"}, {"@value": pkg.title_en, "@language": "en"}],
-        "dct:description": {"@value": pkg.description, "@language": "zh"},
+        "dct:description": {"@value": pkg.description or pkg.title, "@language": "zh"},
         "dcat:keyword": [{"@value": k, "@language": "zh"} for k in pkg.keywords],
         "dct:publisher": {"@type": "foaf:Agent", "foaf:name": pkg.report.publisher},
-        "dct:issued": {"@value": pkg.report.published},
+        "dct:issued": date_literal(pkg.report.published),
         "dcat:version": pkg.version,
-        "dct:language": {"@id": LANG.get(pkg.report.language, LANG["zh-Hans"])},
-        "dct:source": {"@id": pkg.report.url} if pkg.report.url else None,
-        "dcat:landingPage": {"@id": landing},
-        "dcat:contactPoint": {"@type": "vcard:Organization", "vcard:fn": PORTAL_NAME},
+        "dct:language": language_node(pkg.report.language),
+        "prov:wasDerivedFrom": node(pkg.report.url, "foaf:Document"),
+        "dct:provenance": {"@type": "dct:ProvenanceStatement",
+                           "rdfs:label": {"@value": provenance_text(pkg), "@language": "zh"}},
+        "dcat:landingPage": node(landing, "foaf:Document"),
+        "dcat:contactPoint": {"@type": ["vcard:Kind", "vcard:Organization"], "vcard:fn": PORTAL_NAME,
+                              "vcard:hasURL": {"@id": http_iri(site_url)} if http_iri(site_url) else None},
         "dcat:distribution": [dcat_distribution(pkg, d, site_url) for d in downloads],
     }
+    doc["dcat:contactPoint"] = {k: v for k, v in doc["dcat:contactPoint"].items() if v is not None}
     return {k: v for k, v in doc.items() if v is not None}
+
+
+def provenance_text(pkg) -> str:
+    src = pkg.source
+    lines = src.get("lines") or []
+    where = f"，源文本第 {lines[0]}–{lines[-1]} 行" if lines else ""
+    return f"照录自《{pkg.report.title}》{src.get('table', '')}{where}。"
 
 
 def dcat_distribution(pkg, d, site_url: str) -> dict:
     url = site_url + d.path
-    return {
+    code = FILE_TYPES.get(d.mediatype)
+    doc = {
         "@id": url,
         "@type": "dcat:Distribution",
         "dct:title": d.format,
-        "dcat:accessURL": {"@id": site_url + page_path(pkg)},
-        "dcat:downloadURL": {"@id": url},
-        "dcat:mediaType": {"@id": "https://www.iana.org/assignments/media-types/" + d.mediatype},
-        "dct:format": FORMATS.get(d.mediatype, d.mediatype),
-        "dcat:byteSize": {"@value": str(d.bytes), "@type": "xsd:nonNegativeInteger"},
+        "dcat:accessURL": node(site_url + page_path(pkg), "rdfs:Resource"),
+        "dcat:downloadURL": node(url, "rdfs:Resource"),
+        "dcat:mediaType": {"@id": IANA + d.mediatype, "@type": "dct:MediaType"},
+        "dct:format": {"@id": EU + "file-type/" + code, "@type": "dct:MediaTypeOrExtent"} if code else None,
+        "dcat:byteSize": {"@value": str(d.bytes), "@type": "xsd:decimal"},
         "spdx:checksum": {"@type": "spdx:Checksum", "spdx:algorithm": {"@id": "spdx:checksumAlgorithm_sha256"},
-                          "spdx:checksumValue": d.sha256},
-        "dct:license": {"@id": licence_url(pkg)},
+                          "spdx:checksumValue": {"@value": d.sha256, "@type": "xsd:hexBinary"}},
+        "dct:license": licence_node(pkg),
     }
+    return {k: v for k, v in doc.items() if v is not None}
 
 
 def api_entry(pkg, downloads: list, site_url: str) -> dict:
@@ -121,29 +187,6 @@ def api_detail(pkg, downloads: list, site_url: str, citations: dict) -> dict:
         "citation": citations,
     })
     return doc
-
-
-def schema_org(pkg, downloads: list, site_url: str) -> dict:
-    return {
-        "@context": "https://schema.org",
-        "@type": "Dataset",
-        "name": pkg.title,
-        "alternateName": pkg.title_en,
-        "description": pkg.description or pkg.title,
-        "url": site_url + page_path(pkg),
-        "identifier": pkg.name,
-        "version": pkg.version,
-        "keywords": pkg.keywords,
-        "inLanguage": "zh-CN",
-        "license": licence_url(pkg),
-        "isAccessibleForFree": True,
-        "creator": {"@type": "Organization", "name": pkg.report.publisher},
-        "publisher": {"@type": "Organization", "name": PORTAL_NAME},
-        "isBasedOn": pkg.report.url or pkg.report.title,
-        "variableMeasured": [f.header for f in pkg.content_fields],
-        "distribution": [{"@type": "DataDownload", "encodingFormat": d.mediatype,
-                          "contentUrl": site_url + d.path, "contentSize": str(d.bytes)} for d in downloads],
-    }
 
 
 def script_json(doc: dict) -> str:

@@ -425,7 +425,7 @@ def base_config(chart, description: str) -> dict:
     chart = chart.properties(width=WIDTH, description=description).configure(
         font=FONT_STACK, background="white"
     ).configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=0).configure_view(stroke=None)
-    spec = chart.to_dict(validate=True)
+    spec = chart.to_dict(validate=False)  # validated once, in tests/test_site_charts.py
     spec["$schema"] = f"https://vega.github.io/schema/vega-lite/v{VL_VERSION.split('.')[0]}.json"
     spec.setdefault("params", []).append({"name": "wrap", "value": WRAP})
     return spec
@@ -531,7 +531,7 @@ def small_multiples(rows, series, description) -> dict:
         row=alt.Row("panel:N", title=None, sort=None, header=alt.Header(labelAngle=0, labelAlign="left",
                                                                        labelAnchor="start", labelOrient="top"))
     ).resolve_scale(x="independent").configure(font=FONT_STACK, background="white").configure_view(stroke=None)
-    spec = chart.to_dict(validate=True)
+    spec = chart.to_dict(validate=False)  # validated once, in tests/test_site_charts.py
     spec["description"] = description
     spec["$schema"] = f"https://vega.github.io/schema/vega-lite/v{VL_VERSION.split('.')[0]}.json"
     return spec

@@ -2,6 +2,8 @@
 
 - on_config: fail the build when jieba is missing (Material would silently stop segmenting
   Chinese), and take the navigation written by the build (docs/.nav.json), grouped by report.
+- on_page_markdown: a page's front matter ``lastmod`` (dataset pages: the date of the
+  package's version) becomes its <lastmod> in sitemap.xml instead of the build date.
 - on_page_content / on_post_build: the portal's own search index (search.py, loaded by path),
   built from every page's front matter, title, headings and prose; Material's index file is
   replaced by a stub holding only its search config.
@@ -45,6 +47,13 @@ def on_config(config, **kwargs):
     if nav_file.exists():
         config["nav"] = json.loads(nav_file.read_text(encoding="utf-8"))
     return config
+
+
+def on_page_markdown(markdown, page, config, files, **kwargs):
+    when = page.meta.get("lastmod")
+    if when and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(when)):
+        page.update_date = str(when)
+    return markdown
 
 
 def on_page_content(html_text, page, config, files, **kwargs):

@@ -33,7 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              f"(default: $PORTAL_SITE_URL or {settings.default_site_url()})")
     parser.add_argument("--date", default=None,
                         help="access date printed in citations, YYYY-MM-DD (default: $SOURCE_DATE_EPOCH or today)")
-    parser.add_argument("--no-png", action="store_true", help="skip PNG charts (SVG only)")
+    parser.add_argument("--png", action="store_true",
+                        help="also render a PNG of every chart at build time (default: SVG only; the pages "
+                             "make a PNG from the SVG in the browser on demand)")
+    parser.add_argument("--no-png", action="store_true", help="SVG only (the default; kept for old scripts)")
     parser.add_argument("--cache", type=Path, default=None, help="chart/vendor cache (default: .cache/site)")
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.add_argument("--facts", type=Path, default=None,
@@ -49,7 +52,7 @@ def resolve(args, cjk_font: bool) -> Options:
                    docs=Path(args.docs or paths.DOCS),
                    cache=Path(args.cache or paths.ROOT / ".cache" / "site"),
                    site_url=site_url_of(args), accessed=access_date(args.date),
-                   png=not args.no_png and cjk_font, quiet=bool(args.quiet),
+                   png=bool(getattr(args, "png", False)) and not args.no_png and cjk_font, quiet=bool(args.quiet),
                    facts=Path(getattr(args, "facts", None) or packages / "indicators"),
                    recipes=Path(getattr(args, "recipes", None) or paths.RECIPES))
 
@@ -70,7 +73,11 @@ def require_jieba() -> None:
 
 
 def site_url_of(args) -> str:
+    from scripts.portal.site.catalog import http_iri
+
     url = args.site_url or os.environ.get("PORTAL_SITE_URL") or settings.default_site_url()
+    if not http_iri(url):
+        raise PortalError(f"the site URL '{url}' is not an http(s) URL (--site-url or PORTAL_SITE_URL)")
     return url if url.endswith("/") else url + "/"
 
 

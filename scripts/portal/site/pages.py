@@ -20,7 +20,7 @@ import jinja2
 import yaml
 
 from scripts.portal import settings
-from scripts.portal.site import catalog, findings
+from scripts.portal.site import catalog, feed, findings, schemaorg
 from scripts.portal.site.charts import MAX_CHART_ROWS, fmt, shape_of, too_long_to_chart
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -213,7 +213,7 @@ def package_pages(e, pkg, downloads: list, charts: list, cite: dict, site_url: s
     out = {}
     data = SimpleNamespace(accessed=accessed)
     doc = dataset_doc(pkg)
-    ld = catalog.schema_org(pkg, downloads, site_url)
+    ld = schemaorg.for_package(pkg, downloads, site_url)
     sections = key_figure_sections(pkg) if is_key_figures(pkg) else []
     for sec in sections:
         out[sec["doc"]] = render(e, "key_figures_section.md.j2", sec["doc"], pkg=pkg, sec=sec, sections=sections,
@@ -228,7 +228,7 @@ def package_pages(e, pkg, downloads: list, charts: list, cite: dict, site_url: s
                       charts=charts, downloads=downloads, cite=cite, rows=table_rows(pkg),
                       quality=quality_summary(pkg),
                       fm=front_matter(title=plain(pkg.title), description=plain(pkg.description or pkg.title),
-                                      tags=[plain(k) for k in pkg.keywords],
+                                      tags=[plain(k) for k in pkg.keywords], lastmod=feed.lastmod(pkg),
                                       search_kind="dataset", search_terms=[] if sections else dataset_terms(pkg),
                                       jsonld=catalog.script_json(ld)))
     return out

@@ -11,6 +11,7 @@ title, description, PNG or not).
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import os
 from pathlib import Path
 
@@ -25,6 +26,7 @@ class Context:
     cache: str           # the cache directory
     facts: str = ""      # the indicator fact table package ("" = none)
     recipes: str = ""    # the directory of indicators.yaml and topics.yaml
+    fonts: str = ""      # fontconfig file of the chart font subset (see fonts.py), "" for the system fonts
 
 
 _env = None
@@ -93,15 +95,23 @@ def work(task: tuple):
 
 def render_chart(c, ctx: Context) -> tuple:
     """One chart into the store (also a worker entry): ({path: blob}, PNG made, rendered, cached)."""
-    from scripts.portal.site import charts
+    from scripts.portal.site import charts, fonts
     from scripts.portal.site.cache import Store
 
+    if multiprocessing.parent_process() is not None:  # a worker: never a process that starts a browser
+        fonts.use(ctx.fonts)
     store = Store(Path(ctx.cache))
     files = {f"assets/charts/{c.id}.vl.json": store.put(charts.spec_bytes(c))}
     made, rendered, cached = charts.render_one(c, Path(ctx.cache) / "charts", ctx.png)
     for ext, (data, source) in made.items():
         files[f"assets/charts/{c.id}.{ext}"] = store.put(data, source)
     return files, "png" in made, rendered, cached
+
+
+def warm_up() -> None:
+    """Worker entry: import what rendering needs (no conversion yet: the fonts are chosen at
+    the first one)."""
+    import vl_convert  # noqa: F401
 
 
 def bundle(cache_dir: str) -> str:

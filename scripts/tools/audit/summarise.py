@@ -2,16 +2,17 @@
 
     python scripts/tools/audit/summarise.py --site site --out bench-results PAGE=report.json ...
 
-Goals (issue 4): performance >= 90, accessibility 100, best practices >= 95, SEO >= 95 on every
-audited page; the chart runtime loads only on pages with a chart and does not block the first
-paint; a dataset page's own HTML stays under 60 KB; the search index stays under 1 MB.
-Exit status 1 when a goal is missed.
+Goals (issue 9): performance >= 95, accessibility, best practices and SEO 100 on every audited
+page (the median of the runs); opening a page does not load the chart runtime (it loads when a
+reader reaches or touches a chart); a dataset page's own HTML stays under 60 KB; the search
+index stays under 1 MB. Exit status 1 when a goal is missed.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import re
 import subprocess
@@ -19,8 +20,8 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
-CATEGORIES = (("performance", "performance", 90), ("accessibility", "accessibility", 100),
-              ("best-practices", "best practices", 95), ("seo", "SEO", 95))
+CATEGORIES = (("performance", "performance", 95), ("accessibility", "accessibility", 100),
+              ("best-practices", "best practices", 100), ("seo", "SEO", 100))
 METRICS = (("first-contentful-paint", "FCP"), ("largest-contentful-paint", "LCP"),
            ("total-blocking-time", "TBT"), ("cumulative-layout-shift", "CLS"), ("speed-index", "SI"))
 DATASET_HTML_LIMIT = 60 * 1024
@@ -92,19 +93,22 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--lighthouse-version", default="")
     p.add_argument("--server", default="plain", choices=("plain", "host"))
-    p.add_argument("reports", nargs="+", help="PAGE=lighthouse.json")
+    p.add_argument("--load-start", default="", help="load averages (1, 5, 15 min) when the audit started")
+    p.add_argument("--absent", default="", help="comma-separated optional page types the site does not have")
+    p.add_argument("reports", nargs="+", help="TYPE|PAGE=run1.json,run2.json,...")
     args = p.parse_args(argv)
 
     pages, goals = [], []
     for spec in args.reports:
         page, paths = spec.split("=", 1)
+        kind, page = page.split("|", 1) if "|" in page else ("", page)
         runs = [json.loads(Path(path).read_text("utf-8")) for path in paths.split(",")]
         runs.sort(key=lambda r: r["categories"]["performance"]["score"] or 0)
         lhr = runs[len(runs) // 2]  # the median run by performance score
         performance_runs = [round(100 * (r["categories"]["performance"]["score"] or 0)) for r in runs]
         scores = {key: round(100 * (lhr["categories"][key]["score"] or 0)) for key, _, _ in CATEGORIES}
         metrics = {label: lhr["audits"][mid].get("displayValue", "") for mid, label in METRICS if mid in lhr["audits"]}
-        entry = {"page": "/" + page, "scores": scores, "performance_runs": performance_runs, "metrics": metrics, "runtime": runtime_requests(lhr),
+        entry = {"type": kind, "page": "/" + page, "scores": scores, "performance_runs": performance_runs, "metrics": metrics, "runtime": runtime_requests(lhr),
                  "failing": {key: failing_audits(lhr, key) for key, _, _ in CATEGORIES},
                  "warnings": lhr.get("runWarnings", []), "chrome": lhr.get("environment", {}).get("hostUserAgent", "")}
         pages.append(entry)
@@ -112,13 +116,9 @@ def main(argv=None) -> int:
             goals.append({"goal": f"{label} {'=' if limit == 100 else '≥'} {limit} on /{page}",
                           "measured": str(scores[key]), "met": scores[key] >= limit})
         rt = entry["runtime"]
-        if rt["runtime_requested"]:
-            goals.append({"goal": f"chart runtime does not block the first paint on /{page}",
-                          "measured": "render-blocking" if rt["runtime_blocking"] else "not render-blocking",
-                          "met": not rt["runtime_blocking"]})
-        if rt["runtime_requested"] and not rt["chart_specs"]:
-            goals.append({"goal": f"chart runtime loads only on pages with a chart (/{page})",
-                          "measured": "runtime loaded, no chart on the page", "met": False})
+        goals.append({"goal": f"opening /{page} does not load the chart runtime",
+                      "measured": ("loaded" + (", render-blocking" if rt["runtime_blocking"] else ""))
+                      if rt["runtime_requested"] else "not loaded", "met": not rt["runtime_requested"]})
 
     static = static_checks(args.site)
     goals.append({"goal": "a dataset page's own HTML < 60 KB",
@@ -134,7 +134,10 @@ def main(argv=None) -> int:
 
     chromium = subprocess.run(["sh", "-c", "${CHROME_PATH:-/usr/bin/chromium} --version"], capture_output=True,
                               text=True).stdout.strip()
+    load_end = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    absent = [a for a in args.absent.split(",") if a]
     result = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+              "load": {"start": args.load_start, "end": load_end, "cores": os.cpu_count()}, "absent": absent,
               "lighthouse": args.lighthouse_version, "chrome": chromium, "server": args.server, "profile": "mobile (Lighthouse default)",
               "machine": {"platform": platform.platform(), "python": platform.python_version()},
               "pages": pages, "static": static, "goals": goals}
@@ -144,14 +147,19 @@ def main(argv=None) -> int:
              + ("`python -m http.server` (like `make serve`: no compression, no cache headers)."
                 if args.server == "plain" else
                 "scripts/tools/audit/serve.py (gzip and cache headers, like a production static host)."), "",
+             f"Machine: {os.cpu_count()} cores, shared; load average (1, 5, 15 min) {args.load_start or '?'} "
+             f"when the audit started, {load_end} when it ended. Lighthouse simulates a slow phone, but a "
+             "loaded machine still lowers the performance scores.", "",
              f"Each page was audited {len(pages[0]['performance_runs'])} time(s); the run with the median "
-             "performance score is reported (all performance scores in brackets).", "",
-             "| page | performance | accessibility | best practices | SEO | FCP | LCP | TBT | CLS |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "performance score is reported (all performance scores in brackets). Page types are those of "
+             "scripts/tools/audit/pages.yaml"
+             + (f"; not in this site: {', '.join(absent)}." if absent else "."), "",
+             "| type | page | performance | accessibility | best practices | SEO | FCP | LCP | TBT | CLS |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for e in pages:
         s, m = e["scores"], e["metrics"]
         runs = "/".join(map(str, e["performance_runs"]))
-        lines.append(f"| `{e['page']}` | {s['performance']} ({runs}) | {s['accessibility']} | {s['best-practices']} | "
+        lines.append(f"| {e['type']} | `{e['page']}` | {s['performance']} ({runs}) | {s['accessibility']} | {s['best-practices']} | "
                      f"{s['seo']} | {m.get('FCP', '')} | {m.get('LCP', '')} | {m.get('TBT', '')} | {m.get('CLS', '')} |")
     lines += ["", "## Goals", "", "| goal | measured | met |", "|---|---|---|"]
     lines += [f"| {g['goal']} | {g['measured']} | {'yes' if g['met'] else '**no**'} |" for g in goals]

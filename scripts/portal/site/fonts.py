@@ -1,0 +1,143 @@
+"""The one font vl-convert measures chart text with: a subset of Noto Sans CJK SC holding
+exactly the characters the portal's charts can contain, registered alone.
+
+Why: vl-convert (1.9) opens and parses the font file again for every text it measures.
+With the system fonts that is the 19 MB Noto Sans CJK collection, about 1,800 times per
+chart; with a subset of a few hundred KB the same chart renders about twice as fast (see
+bench-results/vl-convert-profile.md). The glyph advances are the font's own, so the SVG
+bytes are the same as with the full font as long as every character is in the subset;
+that is why the subset is made from the text of every package (descriptor and CSV) and of
+the code that writes chart labels, not from a fixed character list.
+
+vl-convert builds its font database on its first conversion in a process, from the
+fontconfig configuration FONTCONFIG_FILE names: ``use()`` sets that in the worker
+processes (never in a process that later starts a browser). Without fontTools or the font
+the build falls back to the system fonts: slower, same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+FAMILY = "Noto Sans CJK SC"
+CONF = """<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig><dir>{dir}</dir><cachedir>{dir}/cache</cachedir></fontconfig>
+"""
+SUBSET_VERSION = 1   # change when the subsetting options change
+_used = None
+
+
+def system_font() -> tuple | None:
+    """(file, face index) of the system's Noto Sans CJK SC, or None."""
+    if not shutil.which("fc-match"):
+        return None
+    out = subprocess.run(["fc-match", "-f", "%{family}|%{file}|%{index}", FAMILY],
+                         capture_output=True, text=True).stdout
+    parts = out.split("|")
+    if len(parts) != 3 or FAMILY not in parts[0] or not Path(parts[1]).is_file():
+        return None
+    return parts[1], int(parts[2] or 0)
+
+
+def charset(texts) -> str:
+    """Every character of the texts, plus printable ASCII (axis numbers, formats)."""
+    chars = {chr(c) for c in range(0x20, 0x7F)} | set("\u2212\u2026")  # d3's minus, Vega's ellipsis
+    for t in texts:
+        chars.update(t)
+    return "".join(sorted(c for c in chars if c.isprintable()))
+
+
+def chart_texts(portal) -> list:
+    """Every text a chart of this portal can draw: the packages' files and the code and
+    configuration that write chart labels and titles."""
+    from scripts.portal.site import charts, compare
+
+    texts = [Path(charts.__file__).read_text("utf-8"), Path(compare.__file__).read_text("utf-8"),
+             compare.CONFIG.read_text("utf-8")]
+    for pkg in portal.packages:
+        texts.append((pkg.path / "datapackage.json").read_text("utf-8"))
+        texts.append(pkg.csv_bytes.decode("utf-8"))
+        texts.append(pkg.report.title)
+    return texts
+
+
+def prepare(cache_dir: Path, texts) -> str:
+    """The fontconfig file of a subset font for these texts (made once per character set and
+    kept in the cache), or "" when it cannot be made (no font, no fontTools)."""
+    source = system_font()
+    try:
+        import fontTools.subset  # noqa: F401
+    except ImportError:
+        return ""
+    if source is None:
+        return ""
+    chars = charset(texts)
+    stat = Path(source[0]).stat()
+    key = hashlib.sha256(f"{SUBSET_VERSION}|{source}|{stat.st_size}|{stat.st_mtime_ns}|{chars}".encode()).hexdigest()[:24]
+    folder = Path(cache_dir) / "fonts" / key
+    conf = folder / "fonts.conf"
+    if conf.exists():
+        return str(conf)
+    tmp = folder.with_name(f".{key}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        missing = subset_font(source, chars, tmp / "portal-cjk-subset.otf")
+        for i, (fallback, text) in enumerate(sorted(fallbacks(missing).items())):
+            subset_font(fallback, text, tmp / f"portal-fallback-{i}.otf")
+    except Exception:  # a font fontTools cannot subset: the system fonts (slower, same bytes)
+        shutil.rmtree(tmp, ignore_errors=True)
+        return ""
+    (tmp / "fonts.conf").write_text(CONF.format(dir=folder), encoding="utf-8")
+    try:
+        tmp.replace(folder)
+    except OSError:  # made meanwhile by another build
+        shutil.rmtree(tmp, ignore_errors=True)
+    return str(conf)
+
+
+def subset_font(source: tuple, chars: str, target: Path) -> str:
+    """Write the subset of the font (file, face index) holding these characters; return the
+    characters it does not have."""
+    import logging
+
+    from fontTools import subset
+
+    logging.getLogger("fontTools.subset").setLevel(logging.ERROR)  # "FFTM NOT subset" and the like
+    options = subset.Options()
+    options.font_number = source[1]
+    options.layout_features = ["*"]  # kerning changes measured widths: keep every feature
+    options.hinting = False
+    options.name_IDs = ["*"]       # keep the family name the chart specs ask for
+    font = subset.load_font(source[0], options)
+    cmap = font.getBestCmap()
+    sub = subset.Subsetter(options)
+    sub.populate(text=chars)
+    sub.subset(font)
+    subset.save_font(font, str(target), options)
+    return "".join(c for c in chars if ord(c) not in cmap)
+
+
+def fallbacks(chars: str) -> dict:
+    """{(file, face index): characters} of the fonts fontconfig falls back to for characters
+    the CJK font lacks (e.g. ⁵ from DejaVu Sans), as the renderer does with the system fonts."""
+    out = {}
+    for c in chars:
+        found = subprocess.run(["fc-match", "-f", "%{file}|%{index}", f":charset={ord(c):x}"],
+                               capture_output=True, text=True).stdout.split("|")
+        if len(found) == 2 and Path(found[0]).is_file():
+            out.setdefault((found[0], int(found[1] or 0)), []).append(c)
+    return {k: "".join(v) for k, v in out.items()}
+
+
+def use(conf: str) -> None:
+    """In a worker process, before its first chart: measure with the subset font only."""
+    global _used
+    if conf and _used is None and Path(conf).exists():
+        os.environ["FONTCONFIG_FILE"] = conf
+        _used = conf
