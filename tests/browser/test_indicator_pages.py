@@ -18,7 +18,7 @@ def series_indicator(built) -> tuple:
     found = []
     for md in sorted((built.docs / "indicators").glob("*.md")):
         text = md.read_text("utf-8")
-        m = re.search(r"<figcaption>(折线图[^<]*)", text)
+        m = re.search(r"<figcaption>(?:(?!</figcaption>).)*?(折线图[^<]*)", text, re.S)
         if m and "辽宁省" in m.group(1):
             topic = re.search(r'href="[./]*topics/([^/"]+)/"', text).group(1)
             found.append((("全国" in m.group(1)), md.stem, topic))

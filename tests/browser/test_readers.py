@@ -12,6 +12,8 @@ from urllib.parse import urlparse, parse_qs
 
 import pytest
 
+from tests.browser.conftest import reach_charts
+
 from scripts.portal.model.reader import load_portal
 from scripts.portal.quality import CHECKS
 from tests.browser.server import serve
@@ -50,10 +52,9 @@ def open_page(browser, url, width):
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.goto(url)
     pg.wait_for_load_state("networkidle")
-    if pg.locator("figure.portal-chart").count():
-        pg.wait_for_function("[...document.querySelectorAll('figure.portal-chart')]"
-                             ".every(f => f.dataset.rendered === 'yes' || f.dataset.rendered === 'failed')",
-                             timeout=30000)
+    if pg.locator("figure.portal-chart[data-spec]").count():
+        reach_charts(pg)  # as a reader does: the runtime loads when a chart is reached
+        pg.evaluate("() => window.scrollTo(0, 0)")
     return context, pg, errors
 
 
