@@ -9,6 +9,8 @@ import re
 import pytest
 import yaml
 
+from tests.browser.conftest import reach_charts
+
 PHONE = {"width": 375, "height": 800}
 
 
@@ -28,6 +30,7 @@ def series_indicator(built) -> tuple:
 
 
 def wait_for_charts(page, n: int = 1):
+    reach_charts(page, first_only=True)  # the runtime loads when a reader reaches a chart
     page.wait_for_selector("figure.portal-chart[data-rendered=yes] .portal-chart__view svg", timeout=20000)
     assert page.locator("figure.portal-chart[data-rendered=yes]").count() >= n
 

@@ -110,7 +110,7 @@ def test_keyboard_enter_opens_first_result_with_highlight(page, base_url, built)
     assert marked.lower() in (query.lower(), "瀋陽", "沈阳"), marked
     page.keyboard.press("s")
     page.keyboard.press("Escape")                             # Esc closes it again
-    assert not box.evaluate("el => el === document.activeElement")
+    page.wait_for_function("el => el !== document.activeElement", arg=box.element_handle(), timeout=5000)
     assert not page.log.errors, page.log.errors
 
 
