@@ -221,23 +221,32 @@ def chart_title(pkg, f, suffix: str = "", unit: str = "") -> str:
     return base + (f"（{unit}）" if unit and words else "") + suffix
 
 
-def provinces(pkg, disp):
-    disp = {**disp, "highlight": disp.get("highlight") or HIGHLIGHT_DEFAULT}
-    charts = []
-    for m in disp["measures"][:3]:
+def ranked_charts(pkg, disp, measures, suffix, describe, labels=False) -> list:
+    """One ranked-bar chart per measure (largest first); `describe(field, points, unit)` is the
+    chart's one-sentence finding."""
+    out = []
+    for m in measures:
         f = pkg.field(m)
         pts = ranked_points(pkg, disp, m)
         if not pts:
             continue
         unit = pts[0]["unit"]
+        desc = describe(f, pts, unit)
+        out.append(Chart("", chart_title(pkg, f, suffix, unit), desc,
+                         ranked_bars(pts, axis_title([f], unit), desc, unit, labels=labels)))
+    return out
+
+
+def provinces(pkg, disp):
+    disp = {**disp, "highlight": disp.get("highlight") or HIGHLIGHT_DEFAULT}
+
+    def describe(f, pts, unit):
         rank = next((i for i, p in enumerate(pts, 1) if p["highlight"]), None)
         where = (f"{disp['highlight']}排第{rank}位（{fmt(pts[rank - 1]['value'])}{unit}）" if rank
                  else f"表中没有{disp['highlight']}")
-        desc = (f"条形图：{pkg.title}中各地区的{bare_title(f)}（{unit or '无单位'}），从高到低排列，"
+        return (f"条形图：{pkg.title}中各地区的{bare_title(f)}（{unit or '无单位'}），从高到低排列，"
                 f"共{len(pts)}个地区，{where}，最高为{pts[0]['label']}（{fmt(pts[0]['value'])}{unit}）。")
-        charts.append(Chart("", chart_title(pkg, f, "：各地区排名", unit), desc,
-                            ranked_bars(pts, axis_title([f], unit), desc, unit)))
-    return charts
+    return ranked_charts(pkg, disp, disp["measures"][:3], "：各地区排名", describe)
 
 
 def categories(pkg, disp):
@@ -256,20 +265,13 @@ def categories(pkg, disp):
 
 
 def composition(pkg, disp):
-    charts = []
-    for m in disp["measures"][:1]:
-        f = pkg.field(m)
-        pts = ranked_points(pkg, disp, m)
-        if not pts:
-            continue
-        unit = pts[0]["unit"]
-        has_total = any(r.get("row_type") == "total" for r in pkg.rows)
-        desc = (f"条形图：{pkg.title}的构成，各项{bare_title(f)}（{unit or '无单位'}）"
+    has_total = any(r.get("row_type") == "total" for r in pkg.rows)
+
+    def describe(f, pts, unit):
+        return (f"条形图：{pkg.title}的构成，各项{bare_title(f)}（{unit or '无单位'}）"
                 + ("，合计行不计入" if has_total else "")
                 + f"，最大的一项是{pts[0]['label']}（{fmt(pts[0]['value'])}{unit}）。")
-        charts.append(Chart("", chart_title(pkg, f, "：构成", unit), desc,
-                            ranked_bars(pts, axis_title([f], unit), desc, unit, labels=True)))
-    return charts
+    return ranked_charts(pkg, disp, disp["measures"][:1], "：构成", describe, labels=True)
 
 
 SPREAD = 1000   # rows of one unit whose values differ more than this are not drawn on one scale
