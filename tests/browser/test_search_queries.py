@@ -108,7 +108,8 @@ def test_keyboard_enter_opens_first_result_with_highlight(page, base_url, built)
     page.wait_for_selector("article mark[data-md-highlight]", timeout=10000)
     marked = page.locator("article mark[data-md-highlight]").first.inner_text()
     assert marked.lower() in (query.lower(), "瀋陽", "沈阳"), marked
-    page.keyboard.press("s")
+    page.keyboard.press("s")                                  # "s" opens it again (focus comes after a frame)
+    page.wait_for_function("el => el === document.activeElement", arg=box.element_handle(), timeout=5000)
     page.keyboard.press("Escape")                             # Esc closes it again
     page.wait_for_function("el => el !== document.activeElement", arg=box.element_handle(), timeout=5000)
     assert not page.log.errors, page.log.errors
