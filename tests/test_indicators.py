@@ -251,14 +251,19 @@ BROKEN = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BROKEN))
-def test_broken_registry_is_refused_by_name(case, tmp_path):
-    old, new, message = BROKEN[case]
+def edit_registry(tmp_path, old: str, new: str) -> None:
+    """A copy of the recipes in tmp_path/recipes with `old` replaced by `new` in indicators.yaml."""
     shutil.copytree(paths.RECIPES, tmp_path / "recipes")
     path = tmp_path / "recipes" / "indicators.yaml"
     text = path.read_text("utf-8")
     assert old in text
     path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_broken_registry_is_refused_by_name(case, tmp_path):
+    old, new, message = BROKEN[case]
+    edit_registry(tmp_path, old, new)
     with pytest.raises(PortalError, match=message) as err:
         load_registry(tmp_path / "recipes")
     assert "indicators.yaml" in str(err.value)
@@ -277,11 +282,7 @@ MISMAPPED = {
 @pytest.mark.parametrize("case", sorted(MISMAPPED))
 def test_table_mapping_naming_what_a_package_lacks_is_refused(case, tmp_path):
     old, new, message = MISMAPPED[case]
-    shutil.copytree(paths.RECIPES, tmp_path / "recipes")
-    path = tmp_path / "recipes" / "indicators.yaml"
-    text = path.read_text("utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), "utf-8")
+    edit_registry(tmp_path, old, new)
     with pytest.raises(PortalError, match=message) as err:
         build_facts(paths.packages_dir(), tmp_path / "recipes")
     assert "indicators.yaml" in str(err.value)
