@@ -189,12 +189,12 @@ def test_filter_800_rows_simplified_and_traditional(browser, filter_url):
     assert pg.locator(".portal-filter output").inner_text() == "显示 800 / 800 行"
     box = pg.locator(".portal-filter input")
     box.fill("沈阳")
-    pg.wait_for_function("document.querySelector('.portal-filter output').textContent === '显示 200 / 800 行'")
+    pg.wait_for_function("() => document.querySelector('.portal-filter output').textContent === '显示 200 / 800 行'")
     assert shown(pg) == 200  # 沈阳 and 瀋陽 rows
     assert parse_qs(urlparse(pg.url).query)["q"] == ["沈阳"]
     box.fill("撫順 7")  # traditional query, two words
     expected = sum(1 for i in range(800) if i % 8 in (5, 6) and "7" in f"{i} {i * 7 % 1000}")
-    pg.wait_for_function(f"document.querySelector('.portal-filter output').textContent === '显示 {expected} / 800 行'")
+    pg.wait_for_function(f"() => document.querySelector('.portal-filter output').textContent === '显示 {expected} / 800 行'")
     assert not errors, errors
     context.close()
 
@@ -203,7 +203,7 @@ def test_filter_state_in_url_and_keyboard_sorting(browser, filter_url):
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     pg = context.new_page()
     pg.goto(filter_url + "?q=" + "大連")
-    pg.wait_for_function("document.querySelector('.portal-filter output').textContent === '显示 200 / 800 行'")
+    pg.wait_for_function("() => document.querySelector('.portal-filter output').textContent === '显示 200 / 800 行'")
     assert pg.locator(".portal-filter input").input_value() == "大連"
     pg.keyboard.press("Tab")
     assert pg.evaluate("document.activeElement.type") == "search"
@@ -239,7 +239,7 @@ def test_dataset_and_catalogue_tables_filter(browser, base_url, built):
     word = portal.reports[0].title[:4]
     pg.locator(".portal-filter input").fill(word)
     n = len(portal.reports[0].packages)
-    pg.wait_for_function(f"document.querySelector('.portal-filter output').textContent !== '显示 {total} / {total} 行'")
+    pg.wait_for_function(f"() => document.querySelector('.portal-filter output').textContent !== '显示 {total} / {total} 行'")
     rows = pg.locator("tbody tr:not([hidden])").all_inner_texts()
     assert n <= len(rows) < total and all(word in r for r in rows)
     pg.goto(f"{base_url}datasets/{portal.reports[0].packages[0].name}/?q=" + word)
