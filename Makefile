@@ -41,9 +41,8 @@ site: $(STAMP)  ## validate, build and run mkdocs into site/ (atomically)
 publish: $(STAMP)  ## publishing build into site/: needs PORTAL_SITE_URL=https://… (the public base URL)
 	$(PY) -m scripts.portal site --publish
 
-serve: site  ## build the portal and serve it on http://127.0.0.1:$(PORT)/
-	@echo "serving site/ on http://127.0.0.1:$(PORT)/ (Ctrl-C to stop)"
-	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory site
+serve: site  ## build the portal and serve it on http://127.0.0.1:$(PORT)/ (gzip and 404 page, like a static host)
+	$(PY) -m scripts.portal serve --port $(PORT)
 
 browser-deps:  ## install Debian chromium + CJK fonts for browser tests where possible
 	@bash scripts/browser-deps.sh

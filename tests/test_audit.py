@@ -31,28 +31,34 @@ def site(tmp_path):
         page(tmp_path, rel)
     for name, size in (("d1", 100), ("d2", 300), ("d3", 200), ("kf", 50)):
         page(tmp_path, f"datasets/{name}", size)
-    page(tmp_path, "datasets/kf/part-1", 80)
-    page(tmp_path, "datasets/kf/part-2", 90)
+    page(tmp_path, "datasets/kf-key-figures/s1", 80)
+    page(tmp_path, "datasets/kf-key-figures/s2", 90)
+    page(tmp_path, "indicators/internet-users", 40)
+    page(tmp_path, "indicators/cn-domains", 60)
+    page(tmp_path, "topics/infrastructure")
+    page(tmp_path, "plan")
     return tmp_path
 
 
-def test_every_page_type_is_picked_and_absent_optional_ones_listed(site):
+def test_every_page_type_is_picked(site):
     chosen, missing = load("pages").select(site)
     got = dict(chosen)
     assert missing == []
     assert got["home"] == "" and got["report"] == "reports/a/" and got["catalogue"] == "catalog/"
     assert got["dataset (largest)"] == "datasets/d2/" and got["dataset (typical)"] == "datasets/d3/"  # 50, 100, 200, 300
-    assert got["key figures"] == "datasets/kf/part-2/"
-    assert got["indicator"] is None and got["topic"] is None and got["plan tracker"] is None
-
-
-def test_indicator_topic_and_plan_pages_are_audited_when_they_exist(site):
-    page(site, "indicators/internet-users", 40)
-    page(site, "topics/infrastructure")
-    page(site, "plan")
-    got = dict(load("pages").select(site)[0])
-    assert got["indicator"] == "indicators/internet-users/" and got["topic"] == "topics/infrastructure/"
+    assert got["key figures"] == "datasets/kf-key-figures/s2/"
+    assert got["indicator"] == "indicators/cn-domains/" and got["topic"] == "topics/infrastructure/"
     assert got["plan tracker"] == "plan/"
+
+
+@pytest.mark.parametrize("gone", ["plan", "indicators/internet-users", "datasets/kf-key-figures/s1"])
+def test_every_page_type_is_required(site, gone, capsys):
+    import shutil
+    for rel in ("plan",) if gone == "plan" else ("indicators/internet-users", "indicators/cn-domains") \
+            if gone.startswith("indicators") else ("datasets/kf-key-figures/s1", "datasets/kf-key-figures/s2"):
+        shutil.rmtree(site / rel)
+    assert load("pages").main([str(site)]) == 1
+    assert capsys.readouterr().err
 
 
 def test_a_missing_required_page_type_fails(site, capsys):

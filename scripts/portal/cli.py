@@ -79,6 +79,21 @@ def cmd_site(args) -> int:
     return publish(args)
 
 
+def cmd_serve(args) -> int:
+    from .serve import server
+
+    if not (args.site / "index.html").is_file():
+        raise PortalError("no built site here: run `make site` first", file=str(args.site))
+    with server(args.site, args.port, args.bind) as httpd:
+        print(f"serving {args.site}/ on http://{args.bind}:{httpd.server_address[1]}/ "
+              "(gzip, like a static host; Ctrl-C to stop)", flush=True)
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     packages_help = "data packages directory (default: datapackages/, or $PORTAL_PACKAGES)"
     p = argparse.ArgumentParser(prog="python -m scripts.portal",
@@ -113,6 +128,12 @@ def parser() -> argparse.ArgumentParser:
     site.add_argument("--publish", action="store_true",
                       help="publishing build: requires the public base URL (--site-url or $PORTAL_SITE_URL) "
                            "and refuses localhost, so no generated file links to 127.0.0.1")
+    sv = sub.add_parser("serve", help="serve the built site locally as a static host does (gzip, 404 page)",
+                        description="serve the built site locally as a static host does (gzip, 404 page)")
+    sv.set_defaults(func=cmd_serve)
+    sv.add_argument("--site", type=Path, default=paths.ROOT / "site", help="the built site (default site/)")
+    sv.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any free port)")
+    sv.add_argument("--bind", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     from .site import options as site_options
 
     for s in (b, site):

@@ -13,8 +13,9 @@
 # /usr/bin/chromium), AUDIT_ONLY (comma-separated page type names of pages.yaml), AUDIT_OUT (default bench-results), AUDIT_KEEP=1
 # (keep the Lighthouse JSON reports), AUDIT_RUNS (Lighthouse runs per page, default 3: the run
 # with the median performance score is reported, as Lighthouse recommends for noisy machines),
-# AUDIT_SERVER (plain = `python -m http.server` like `make serve`, the default; host = gzip and
-# cache headers like a production static host, scripts/tools/audit/serve.py).
+# AUDIT_SERVER (host = the server of `make serve`, scripts/portal/serve.py: gzip and revalidation
+# headers, as a static host such as GitHub Pages serves the site; the default; plain =
+# `python -m http.server`, which sends everything uncompressed).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"  # the repository (this is scripts/tools/audit.sh)
@@ -48,9 +49,9 @@ LIGHTHOUSE="$TOOLS/node_modules/.bin/lighthouse"
 # The pages: one of each type in scripts/tools/audit/pages.yaml (AUDIT_ONLY=name,name for some).
 PAGES="$("$PY" "$TOOLS/pages.py" "$SITE_DIR" --only "${AUDIT_ONLY:-}")" || exit 1
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/portal-audit-XXXXXX")"
-if [ "${AUDIT_SERVER:-plain}" = host ]; then  # gzip + cache headers, like a production host
-    "$PY" "$TOOLS/serve.py" "$SITE_DIR" "$PORT" >"$WORK/server.log" 2>&1 &
-else  # what `make serve` uses: no compression, no cache headers
+if [ "${AUDIT_SERVER:-host}" = host ]; then  # `make serve`: gzip, like a static host
+    "$PY" -m scripts.portal serve --site "$SITE_DIR" --port "$PORT" >"$WORK/server.log" 2>&1 &
+else  # plain: no compression, no cache headers
     "$PY" -m http.server "$PORT" --bind 127.0.0.1 --directory "$SITE_DIR" >"$WORK/server.log" 2>&1 &
 fi
 SERVER=$!
@@ -88,6 +89,6 @@ while IFS=$'\t' read -r kind page; do
 done <<< "$PAGES"
 
 mkdir -p "$OUT"
-"$PY" "$TOOLS/summarise.py" --site "$SITE_DIR" --out "$OUT" --server "${AUDIT_SERVER:-plain}" \
+"$PY" "$TOOLS/summarise.py" --site "$SITE_DIR" --out "$OUT" --server "${AUDIT_SERVER:-host}" \
     --lighthouse-version "$("$LIGHTHOUSE" --version)" --load-start "$LOAD_START" \
     --absent "$(IFS=,; echo "${ABSENT[*]:-}")" "${REPORTS[@]}"

@@ -352,18 +352,39 @@
 
   var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3;
 
+  /* The index (about 650 KB) is fetched only when a reader reaches for search: portal.js
+   * says "load" on the "portal-search" BroadcastChannel when the search box is focused,
+   * opened or touched (and answers this worker's "hello" if that happened before the worker
+   * was listening). A page view without a search costs no index download. Without
+   * BroadcastChannel, the index is fetched at once, as before. A query that arrives before
+   * the index is answered when it is ready. */
   function startWorker(scope) {
-    var engine = null;
+    var engine = null, name = null, loading = false, pending = null;
+    var channel = typeof BroadcastChannel === "function" ? new BroadcastChannel("portal-search") : null;
+
+    function load() {
+      if (loading || name === null) return;
+      loading = true;
+      fetch(new URL("../../search/" + name, scope.location.href))
+        .then(function (r) { if (!r.ok) throw new Error("search index: HTTP " + r.status); return r.json(); })
+        .then(function (index) {
+          engine = new Engine(index);
+          scope.postMessage({ type: READY });
+          if (pending !== null) scope.postMessage({ type: RESULT, data: engine.answer(pending) });
+          pending = null;
+        })
+        .catch(function (err) { loading = false; console.warn("search unavailable:", err.message); });
+    }
+
+    if (channel) channel.onmessage = function (ev) { if (ev.data === "load") load(); };
     scope.addEventListener("message", function (ev) {
       var msg = ev.data || {};
       if (msg.type === SETUP) {
-        var name = (msg.data && msg.data.config && msg.data.config.portal_index) || "portal-index.json";
-        fetch(new URL("../../search/" + name, scope.location.href))
-          .then(function (r) { if (!r.ok) throw new Error("search index: HTTP " + r.status); return r.json(); })
-          .then(function (index) { engine = new Engine(index); scope.postMessage({ type: READY }); })
-          .catch(function (err) { console.warn("search unavailable:", err.message); });
-      } else if (msg.type === QUERY && engine) {
-        scope.postMessage({ type: RESULT, data: engine.answer(String(msg.data || "")) });
+        name = (msg.data && msg.data.config && msg.data.config.portal_index) || "portal-index.json";
+        if (channel) channel.postMessage("hello"); else load();
+      } else if (msg.type === QUERY) {
+        if (engine) scope.postMessage({ type: RESULT, data: engine.answer(String(msg.data || "")) });
+        else { pending = String(msg.data || ""); load(); }
       }
     });
   }

@@ -241,24 +241,30 @@
       found.forEach(function (t) { if (t.tBodies.length) tables.push(t); });
     });
     if (!tables.length) return null;
-    var bar = document.createElement("div");
-    bar.className = "portal-filter";
-    var label = document.createElement("label");
-    label.setAttribute("for", "portal-filter");
-    label.textContent = tables.length > 1 ? "筛选本页各表" : "筛选";
-    var input = document.createElement("input");
-    input.type = "search";
-    input.id = "portal-filter";
-    input.placeholder = "输入文字，简繁皆可";
-    input.setAttribute("autocomplete", "off");
-    var count = document.createElement("output");
-    count.setAttribute("aria-live", "polite");
-    count.setAttribute("for", "portal-filter");
-    bar.appendChild(label);
-    bar.appendChild(input);
-    bar.appendChild(count);
-    var first = tables[0].closest(".portal-table-wrap") || tables[0];
-    first.parentNode.insertBefore(bar, first);
+    // The bar is in the page (kept room, no layout shift); made here only if a page lacks it.
+    var bar = document.querySelector("article [data-filter-bar]");
+    if (!bar) {
+      bar = document.createElement("div");
+      bar.className = "portal-filter";
+      var text = document.createElement("label");
+      text.setAttribute("for", "portal-filter");
+      text.textContent = tables.length > 1 ? "筛选本页各表" : "筛选";
+      var box = document.createElement("input");
+      box.type = "search";
+      box.id = "portal-filter";
+      box.placeholder = "输入文字，简繁皆可";
+      box.setAttribute("autocomplete", "off");
+      var out = document.createElement("output");
+      out.setAttribute("aria-live", "polite");
+      out.setAttribute("for", "portal-filter");
+      bar.appendChild(text);
+      bar.appendChild(box);
+      bar.appendChild(out);
+      var first = tables[0].closest(".portal-table-wrap") || tables[0];
+      first.parentNode.insertBefore(bar, first);
+    }
+    bar.removeAttribute("data-pending");
+    var input = bar.querySelector("input"), count = bar.querySelector("output");
     var rows = [];
     tables.forEach(function (t) {
       Array.prototype.forEach.call(t.tBodies[0].rows, function (el) { rows.push({ el: el }); });
@@ -288,6 +294,32 @@
     // Material's search overlay is a role="dialog" without an accessible name
     var dialog = document.querySelector('.md-search[role="dialog"]');
     if (dialog && !dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "搜索本站");
+  }
+
+  /* Search: the worker (portal-search.js) fetches its index only when asked here, on the
+   * reader's first move towards search: focusing or touching the search box, or opening it
+   * (header button, keyboard shortcut). Set up once: these listeners are on the document,
+   * which instant navigation keeps. */
+  var searchChannel = typeof BroadcastChannel === "function" ? new BroadcastChannel("portal-search") : null;
+  var searchWanted = false;
+
+  function wantSearch() {
+    if (searchWanted || !searchChannel) return;
+    searchWanted = true;
+    searchChannel.postMessage("load");
+  }
+
+  function inSearch(target) {
+    return !!(target && target.closest && target.closest('.md-search, label[for="__search"]'));
+  }
+
+  if (searchChannel) {
+    searchChannel.onmessage = function (ev) { if (ev.data === "hello" && searchWanted) searchChannel.postMessage("load"); };
+    document.addEventListener("focusin", function (ev) { if (inSearch(ev.target)) wantSearch(); });
+    document.addEventListener("pointerdown", function (ev) { if (inSearch(ev.target)) wantSearch(); }, true);
+    document.addEventListener("change", function (ev) {
+      if (ev.target && ev.target.id === "__search" && ev.target.checked) wantSearch();
+    });
   }
 
   function setup() {

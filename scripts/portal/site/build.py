@@ -88,9 +88,9 @@ def generate(opts, store, code, digest, key, say, packages: int = 0) -> None:
     else:
         files, key, large, stats, record = collect(opts.packages, store, code, digest, key, ctx, say)
     for c in large:
-        made, c.png, r, k = workers.render_chart(c, ctx)
-        files.update(made)
-        stats["rendered"], stats["cached"] = stats["rendered"] + r, stats["cached"] + k
+        made, (c.png, c.width, c.height), r, k = workers.render_chart(c, ctx)
+        files.update(made)  # its SVG was made (and counted) with the other charts: here it comes from the cache
+        stats["rendered"], stats["cached"] = stats["rendered"] + r, stats["cached"] + k - 1
     say(f"build: charts {stats['charts']} ({stats['rendered']} files rendered, {stats['cached']} from cache, "
         f"PNG {'yes' if opts.png else 'no'})")
     say(f"build: downloads {stats['downloads']} files ({stats['download_bytes']:,} bytes)")
@@ -187,7 +187,9 @@ def run_units(portal, plan, store, ctx, say, ind=None) -> tuple:
         cmp, extra_charts = compare.page_data(portal, settings.highlight())  # while the workers start
         extra_charts += ind.all_charts if ind else []
         small = [c for c in extra_charts if charts.raster_bytes(c) <= LARGE_RASTER]
-        chart_jobs = [(c, pool.submit(workers.render_chart, c, ctx)) for c in small]
+        svg_only = dataclasses.replace(ctx, png=False)  # large charts: the SVG now (the pages need its
+        chart_jobs = [(c, pool.submit(workers.render_chart, c, ctx if any(c is s for s in small) else svg_only))
+                      for c in extra_charts]            # size), the PNG at the end (see generate)
         jobs = [pool.submit(workers.work, (str(pkg.path), report, ukey, plan.fingerprints[pkg.name], ctx))
                 for pkg, report, ukey in sorted(plan.todo, key=lambda x: -len(x[0].rows) * len(x[0].fields))]
         for job in as_completed(jobs):
@@ -199,7 +201,8 @@ def run_units(portal, plan, store, ctx, say, ind=None) -> tuple:
             if i == len(plan.todo) or i % 25 == 0:
                 say(f"build: packages {i}/{len(plan.todo)} ({time.perf_counter() - t:.1f}s)")
         for c, job in chart_jobs:
-            made, c.png, r, k = job.result()
+            made, (png, c.width, c.height), r, k = job.result()
+            c.png = png or c.png
             extra_files.update(made)
             stats["rendered"], stats["cached"] = stats["rendered"] + r, stats["cached"] + k
         if bundle_job:
@@ -224,7 +227,8 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, in
 
     site_url = ctx.site_url
     dl = {p.name: [downloads.Download(**d) for d in records[p.name]["downloads"]] for p in portal.packages}
-    chart_map = {p.name: [charts.Chart(c["id"], c["title"], c["description"], None, c["png"])
+    chart_map = {p.name: [charts.Chart(c["id"], c["title"], c["description"], None, c["png"],
+                                       c.get("width", 0), c.get("height", 0))
                           for c in records[p.name]["charts"]] for p in portal.packages}
     cites = {f"report:{r.slug}": citation.all_formats(citation.for_report(r, site_url + catalog.report_path(r),
                                                                           __version__),

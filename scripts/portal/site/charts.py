@@ -39,6 +39,8 @@ class Chart:
     description: str   # one sentence for screen readers
     spec: dict
     png: bool = False  # set by render() when a PNG was written
+    width: int = 0     # the static SVG's size in CSS pixels, once rendered (0: not known)
+    height: int = 0
 
     @property
     def hash(self) -> str:
@@ -650,6 +652,16 @@ def render_one(c: Chart, cache_dir: Path, png: bool) -> tuple:
             rendered += 1
         out["png"] = (data, png_path)
     return out, rendered, cached
+
+
+SVG_SIZE = re.compile(rb'<svg\b[^>]*?\swidth="(\d+(?:\.\d+)?)"[^>]*?\sheight="(\d+(?:\.\d+)?)"')
+
+
+def svg_size(svg: bytes) -> tuple:
+    """(width, height) of a rendered SVG in whole CSS pixels, (0, 0) when it does not say: the
+    page gives its <img> that size, so the browser reserves the room before the file arrives."""
+    m = SVG_SIZE.search(svg[:2000])
+    return (round(float(m.group(1))), round(float(m.group(2)))) if m else (0, 0)
 
 
 def _store(path: Path, data: bytes) -> None:

@@ -51,7 +51,7 @@ def build(pkg, ctx: Context, key: str) -> dict:
     files, rendered, cached = {}, 0, 0
     chosen = charts.choose(pkg)
     for c in chosen:
-        made, c.png, r, k = render_chart(c, ctx)
+        made, (c.png, c.width, c.height), r, k = render_chart(c, ctx)
         files.update(made)
         rendered, cached = rendered + r, cached + k
     accessed = dt.date.fromisoformat(ctx.accessed)
@@ -65,7 +65,8 @@ def build(pkg, ctx: Context, key: str) -> dict:
     for doc, text in pages.package_pages(jinja_env(ctx), pkg, dls, chosen, cite, ctx.site_url, ctx.accessed).items():
         files[doc] = store.put(text.encode("utf-8"))
     record = {"files": files, "downloads": [dataclasses.asdict(d) for d in dls],
-              "charts": [{"id": c.id, "title": c.title, "description": c.description, "png": c.png}
+              "charts": [{"id": c.id, "title": c.title, "description": c.description, "png": c.png,
+                          "width": c.width, "height": c.height}
                          for c in chosen],
               "rendered": rendered, "cached": cached,
               # this package's elements of catalog.jsonld and api/datasets.json
@@ -94,7 +95,8 @@ def work(task: tuple):
 
 
 def render_chart(c, ctx: Context) -> tuple:
-    """One chart into the store (also a worker entry): ({path: blob}, PNG made, rendered, cached)."""
+    """One chart into the store (also a worker entry): ({path: blob}, (PNG made, SVG width,
+    SVG height), rendered, cached)."""
     from scripts.portal.site import charts, fonts
     from scripts.portal.site.cache import Store
 
@@ -105,7 +107,7 @@ def render_chart(c, ctx: Context) -> tuple:
     made, rendered, cached = charts.render_one(c, Path(ctx.cache) / "charts", ctx.png)
     for ext, (data, source) in made.items():
         files[f"assets/charts/{c.id}.{ext}"] = store.put(data, source)
-    return files, "png" in made, rendered, cached
+    return files, ("png" in made, *charts.svg_size(made["svg"][0])), rendered, cached
 
 
 def warm_up() -> None:

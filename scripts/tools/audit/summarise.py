@@ -92,7 +92,7 @@ def main(argv=None) -> int:
     p.add_argument("--site", type=Path, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--lighthouse-version", default="")
-    p.add_argument("--server", default="plain", choices=("plain", "host"))
+    p.add_argument("--server", default="host", choices=("plain", "host"))
     p.add_argument("--load-start", default="", help="load averages (1, 5, 15 min) when the audit started")
     p.add_argument("--absent", default="", help="comma-separated optional page types the site does not have")
     p.add_argument("reports", nargs="+", help="TYPE|PAGE=run1.json,run2.json,...")
@@ -144,9 +144,9 @@ def main(argv=None) -> int:
     lines = ["# Lighthouse audit (make audit)", "",
              f"{result['date']}; Lighthouse {result['lighthouse']} (mobile profile: emulated Moto G Power, "
              f"simulated slow 4G, 4× CPU slowdown), {chromium or 'chromium'} headless; site served on 127.0.0.1 by "
-             + ("`python -m http.server` (like `make serve`: no compression, no cache headers)."
+             + ("`python -m http.server` (no compression: not how a static host serves the site)."
                 if args.server == "plain" else
-                "scripts/tools/audit/serve.py (gzip and cache headers, like a production static host)."), "",
+                "`make serve`'s server, scripts/portal/serve.py (gzip, like GitHub Pages and other static hosts)."), "",
              f"Machine: {os.cpu_count()} cores, shared; load average (1, 5, 15 min) {args.load_start or '?'} "
              f"when the audit started, {load_end} when it ended. Lighthouse simulates a slow phone, but a "
              "loaded machine still lowers the performance scores.", "",
