@@ -218,3 +218,27 @@ def test_bar_labels_are_unique_so_no_bars_stack(real_charts):
         rows = values(c.spec) if "layer" in c.spec or "data" in c.spec else []
         keys = [(r.get("label"), r.get("series")) for r in rows if "label" in r]
         assert len(keys) == len(set(keys)), c.id
+
+
+def test_every_chart_of_the_portal_is_valid_vega_lite():
+    """The build skips Altair's per-chart validation (most of a chart's build time); here every
+    chart the real portal makes (dataset, comparison, indicator and sparkline charts) is checked
+    once against the Vega-Lite schema Altair ships."""
+    from pathlib import Path
+
+    from altair.vegalite.v6.schema import core
+
+    from scripts.portal import paths
+    from scripts.portal.site import compare, indicator_pages
+
+    real = load_portal(paths.packages_dir())
+    made = [c for p in real.packages for c in charts.choose(p)]
+    made += compare.page_data(real, settings.highlight())[1]
+    made += indicator_pages.prepare(real, paths.packages_dir() / "indicators", Path(paths.RECIPES)).all_charts
+    kinds = {c.id.split("-")[0] for c in made}
+    assert {"indicator", "spark"} <= kinds and len(made) > 250
+    for c in made:
+        core.TopLevelSpec.validate(c.spec)
+    broken = dict(made[0].spec, mark={"type": "no-such-mark"})
+    with pytest.raises(Exception, match="no-such-mark|is not valid|not one of"):
+        core.TopLevelSpec.validate(broken)

@@ -8,6 +8,7 @@ left out of bars. Every chart carries a one-sentence Chinese ``description``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -425,11 +426,23 @@ WRAP = 24          # characters per line of a category label (portal.js lowers i
 TICK_SPACING = 70  # pixels per x-axis tick at most: fewer ticks on narrow charts
 
 
+@functools.lru_cache(maxsize=1)
+def chart_config() -> str:
+    """The configuration every chart shares, made once by Altair (as JSON: each chart gets a copy)."""
+    alt = altair()
+    chart = alt.Chart().configure(font=FONT_STACK, background="white").configure_axis(
+        labelFontSize=12, titleFontSize=12, labelLimit=0).configure_view(stroke=None)
+    return json.dumps(chart.to_dict(validate=False)["config"])
+
+
 def base_config(chart, description: str) -> dict:
-    chart = chart.properties(width=WIDTH, description=description).configure(
-        font=FONT_STACK, background="white"
-    ).configure_axis(labelFontSize=12, titleFontSize=12, labelLimit=0).configure_view(stroke=None)
-    spec = chart.to_dict(validate=False)  # validated once, in tests/test_site_charts.py
+    """The chart's Vega-Lite spec with the portal's width, description and configuration, set on
+    the spec itself (Altair's properties()/configure() would copy and re-validate the whole chart,
+    data included, for each of them: most of a chart's build time)."""
+    spec = chart.to_dict(validate=False)  # validated once, in tests/test_site_charts.py (every chart of the portal)
+    spec["width"] = WIDTH
+    spec["description"] = description
+    spec["config"] = json.loads(chart_config())
     spec["$schema"] = f"https://vega.github.io/schema/vega-lite/v{VL_VERSION.split('.')[0]}.json"
     spec.setdefault("params", []).append({"name": "wrap", "value": WRAP})
     return spec
@@ -479,10 +492,10 @@ def ranked_bars(pts, x_title, description, unit="", labels=False) -> dict:
         tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("value:Q", title=x_title, format=",")],
     )
     bars = base.mark_bar().encode(
-        color=alt.condition("datum.highlight", alt.value(HIGHLIGHT), alt.value(BASE)))
+        color=alt.ColorValue(condition={"test": "datum.highlight", "value": HIGHLIGHT}, value=BASE))
     layers = [bars]
     if show:
-        layers.append(base.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(text="text:N"))
+        layers.append(base.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(text=alt.Text("text:N")))
     chart = alt.layer(*layers).properties(height=alt.Step(BAR_STEP))
     return base_config(chart, description)
 
@@ -501,10 +514,11 @@ def change_bars(pts, x_title, description) -> dict:
         tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("old:Q", title="前一期", format=","),
                  alt.Tooltip("new:Q", title="后一期", format=","), alt.Tooltip("row_unit:N", title="单位"),
                  alt.Tooltip("text:N", title="变化")])
-    bars = base.mark_bar().encode(color=alt.condition("datum.value < 0", alt.value("#9e9e9e"), alt.value(BASE)))
+    bars = base.mark_bar().encode(color=alt.ColorValue(condition={"test": "datum.value < 0", "value": "#9e9e9e"},
+                                                       value=BASE))
     text = base.transform_calculate(pos="datum.value < 0 ? 0 : datum.value").mark_text(
-        align="left", dx=3, fontSize=11, color="#333").encode(x="pos:Q", text="text:N")
-    zero = alt.Chart(alt.Data(values=[{"x": 0}])).mark_rule(color="#666").encode(x="x:Q")
+        align="left", dx=3, fontSize=11, color="#333").encode(x=alt.X("pos:Q"), text=alt.Text("text:N"))
+    zero = alt.Chart(alt.Data(values=[{"x": 0}])).mark_rule(color="#666").encode(x=alt.X("x:Q"))
     return base_config(alt.layer(bars, zero, text).properties(height=alt.Step(BAR_STEP)), description)
 
 
@@ -535,7 +549,7 @@ def small_multiples(rows, series, description) -> dict:
         row=alt.Row("panel:N", title=None, sort=None, header=alt.Header(labelAngle=0, labelAlign="left",
                                                                        labelAnchor="start", labelOrient="top"))
     ).resolve_scale(x="independent").configure(font=FONT_STACK, background="white").configure_view(stroke=None)
-    spec = chart.to_dict(validate=False)  # validated once, in tests/test_site_charts.py
+    spec = chart.to_dict(validate=False)  # validated once, in tests/test_site_charts.py (every chart of the portal)
     spec["description"] = description
     spec["$schema"] = f"https://vega.github.io/schema/vega-lite/v{VL_VERSION.split('.')[0]}.json"
     return spec
@@ -554,8 +568,9 @@ def progress_bars(rows, base_title, target_title, description) -> dict:
                  alt.Tooltip("target:Q", title=target_title), alt.Tooltip("row_unit:N", title="单位"),
                  alt.Tooltip("value:Q", title="进度 (%)")],
     )
-    text = bars.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(text="text:N")
-    rule = alt.Chart(alt.Data(values=[{"x": 100}])).mark_rule(color=HIGHLIGHT, strokeDash=[4, 3]).encode(x="x:Q")
+    text = bars.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(text=alt.Text("text:N"))
+    rule = alt.Chart(alt.Data(values=[{"x": 100}])).mark_rule(color=HIGHLIGHT, strokeDash=[4, 3]).encode(
+        x=alt.X("x:Q"))
     chart = alt.layer(bars, text, rule).properties(height=alt.Step(BAR_STEP))
     return base_config(chart, description)
 
@@ -567,7 +582,7 @@ def dumbbell(rows, series, x_title, description) -> dict:
     order = sorted({r["label"] for r in rows},
                    key=lambda l: -max(r["value"] for r in rows if r["label"] == l))
     y = alt.Y("label:N", sort=order, title=None, axis=label_axis(alt))
-    line = alt.Chart(data).mark_line(color="#bbb").encode(y=y, x="value:Q", detail="label:N")
+    line = alt.Chart(data).mark_line(color="#bbb").encode(y=y, x=alt.X("value:Q"), detail=alt.Detail("label:N"))
     dots = alt.Chart(data).mark_point(filled=True, size=80).encode(
         y=y, x=alt.X("value:Q", title=x_title, axis=value_axis(alt, "%")),
         color=alt.Color("series:N", sort=series, title=None,
@@ -590,7 +605,7 @@ def rank_dots(rows, description) -> dict:
                 scale=alt.Scale(domainMin=0, domainMax=top, nice=False)),
         tooltip=[alt.Tooltip("label:N", title="指标"), alt.Tooltip("rank:Q", title="位次"),
                  alt.Tooltip("of:Q", title="地区数")])
-    text = chart.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(text="text:N")
+    text = chart.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(text=alt.Text("text:N"))
     return base_config(alt.layer(chart, text).properties(height=alt.Step(BAR_STEP)), description)
 
 
