@@ -32,7 +32,7 @@ TESTED_IN = {
 }
 # Stages in data-flow order: a module may import its own stage and earlier ones only.
 # (quality checks are pure functions of rows: the package writer runs them to fill x-quality)
-STAGES = ["errors", "paths", "settings", "formula", "quality", "acknowledged", "model", "extract", "indicators",
+STAGES = ["errors", "paths", "texts", "settings", "formula", "quality", "acknowledged", "model", "extract", "indicators",
           "validate", "site", "publish", "cli"]
 
 
