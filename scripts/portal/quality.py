@@ -16,6 +16,7 @@ import re
 from decimal import Decimal
 
 from .formula import FormulaError, evaluate, parse
+from .rowtypes import data_rows
 from .texts import Texts
 
 TEXTS = Texts.beside(__file__, "quality.yaml")  # the `detail` sentence of each finding, the rounded units
@@ -68,7 +69,8 @@ class Table:
         raise CheckError(f"no row labelled {label!r}")
 
     def data_rows(self) -> list[dict]:
-        return [r for r in self.rows if r.get("row_type", "data") == "data"]
+        """The rows a check adds up: neither totals nor sub-rows (a sub-row is part of its parent)."""
+        return data_rows(self.rows, subrows=False)
 
     def value(self, row: dict, field: str) -> tuple[float, float, str] | None:
         if field not in self.fields:
