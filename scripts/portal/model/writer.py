@@ -89,14 +89,20 @@ def descriptor(meta: dict, report: dict | list[dict], fields: list[dict], data: 
         "x-acknowledged": acknowledged or [],
         "x-quality": quality,
         **{k: v for k, v in meta.items() if k.startswith("x-") and k != "x-source"},
-        "resources": [{
-            "name": "data", "path": "data.csv", "format": "csv", "mediatype": "text/csv",
-            "encoding": "utf-8", "bytes": len(data),
-            "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
-            "schema": schema,
-        }],
+        "resources": [resource(data, schema)],
     }
     return desc
+
+
+def resource(data: bytes, schema: dict) -> dict:
+    """The package's one resource: data.csv, its size and hash, its Table Schema."""
+    return {"name": "data", "path": "data.csv", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+            "bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest(), "schema": schema}
+
+
+def json_bytes(document) -> bytes:
+    """A descriptor (or reports.json) as written: UTF-8, not ASCII-escaped, indented by 2, final newline."""
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def render(meta: dict, report: dict | list[dict], fields: list[dict], rows: list[dict], checks: list[dict],
@@ -109,8 +115,7 @@ def render(meta: dict, report: dict | list[dict], fields: list[dict], rows: list
     quality, _ = ack.apply(run_checks(blank_missing(rows, meta.get("missing_values")), fields, checks, label),
                            acknowledged or [])
     desc = descriptor(meta, report, fields, data, quality, checks, label, primary_key, acknowledged)
-    text = json.dumps(desc, ensure_ascii=False, indent=2) + "\n"
-    return {"datapackage.json": text.encode("utf-8"), "data.csv": data}
+    return {"datapackage.json": json_bytes(desc), "data.csv": data}
 
 
 def write(files: dict[str, bytes], directory: Path) -> None:
