@@ -10,6 +10,7 @@ is first printed).
 from __future__ import annotations
 
 import ast
+import re
 import string
 from pathlib import Path
 
@@ -61,7 +62,47 @@ FILES = sorted({u[1] for u in USES})
 
 def test_the_modules_of_issue_12_use_their_files():
     modules = {u[0] for u in USES}
-    assert {"quality.py", "acknowledged.py"} <= modules
+    assert {"quality.py", "acknowledged.py", "model/writer.py", "indicators/package.py", "extract/keyfigures.py",
+            "extract/newreport.py", "extract/rows.py"} <= modules
+
+
+CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”]")
+# Chinese left in the code of the data layer (site/ has its own texts), each for a reason: patterns
+# and punctuation that parse the printed source text, and the reader's fallback label.
+ALLOWED = {
+    "acknowledged.py": {" “", "”"},  # quotes around a check's name in the maintainer's message
+    "extract/keyfigures.py": {r"^图\s*(\d+)\s+\S", "图"},  # a figure caption as printed, its id
+    "extract/newreport.py": {
+        r"^\s*(附表|表)\s*(\d+)\s*(.*?)\s*$", "附表",  # a table caption as printed, its kind
+        r"^\s*([一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+[章节])",  # a heading
+        r"[（(]\s*([^（）()]{1,6})\s*[）)]\s*$", r"(20\d\d)\s*年\s*(\d{1,2})\s*月",  # unit in a header, a date
+        "%％", "，", "％",  # full-width separators and percent signs of printed numbers
+        "no captioned table found (表 N / 附表 N followed by tab-separated lines)"},  # English, to the maintainer
+    "extract/rows.py": {"%％", "，"},
+    # table ids in order; a unit column named in the unit ("见 unit 列"); full-width brackets of a
+    # title that prints its unit; the label of a missing-value marker without one (the site's
+    # cache hashes model/*.py, not model/*.yaml: moving it needs site/cache.py to follow)
+    "model/reader.py": {r"(附?)表(\d+)", "列", "（", "）", "缺失值"},
+}
+
+
+def cjk_literals(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text("utf-8"))
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    return {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docstrings and CJK.search(node.value)}
+
+
+DATA_LAYER = [p for p in sorted(PRODUCT.rglob("*.py")) if "site" not in p.relative_to(PRODUCT).parts]
+
+
+@pytest.mark.parametrize("path", DATA_LAYER, ids=lambda p: p.relative_to(PRODUCT).as_posix())
+def test_no_reader_facing_chinese_in_the_data_layer_code(path):
+    module = path.relative_to(PRODUCT).as_posix()
+    left = cjk_literals(path) - ALLOWED.get(module, set())
+    assert left == set(), f"{module}: move these texts into a YAML file beside it (texts.py): {sorted(left)}"
 
 
 @pytest.mark.parametrize("module,path,key,kind,passed", USES, ids=lambda v: str(v) if isinstance(v, str) else None)
