@@ -5,7 +5,8 @@ script, ``javascript:`` links and spreadsheet formulas into every text the site 
 report titles, publishers and URLs; package titles, descriptions, keywords, source notes,
 footnotes, quality details, licence titles; field titles, units and descriptions; and every
 non-empty text cell of every CSV (category labels included, so they reach charts and
-tooltips). Hashes are recomputed, so the site generator loads them.
+tooltips). Hashes are recomputed, so the site generator loads them; the CSV and JSON are
+written as the product's writer writes them (scripts/portal/model/writer.py).
 
 Validation (scripts/portal/validate.py) refuses such packages (markup, formulas); the tests give
 them to the generator directly, to show that escaping and the Content-Security-Policy hold on
@@ -24,6 +25,7 @@ import shutil
 import zlib
 from pathlib import Path
 
+from scripts.portal.model import writer
 from tests.site_build import FIXTURE_PACKAGES
 
 PAYLOADS = (
@@ -76,7 +78,7 @@ def make(target: Path) -> Path:
         r["publisher"] = tag(r["publisher"])
         if i < len(REPORT_URLS):
             r["url"] = REPORT_URLS[i]
-    (target / "reports.json").write_text(json.dumps(reports, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    (target / "reports.json").write_bytes(writer.json_bytes(reports))
     for desc_path in sorted(target.glob("*/datapackage.json")):
         rewrite(desc_path)
     return target
@@ -121,13 +123,9 @@ def rewrite(desc_path: Path) -> None:
             row[name] = tag(row[name])
         if row.get("parent"):
             row["parent"] = tag(row["parent"])  # same payload as the parent's own label
-    out = io.StringIO(newline="")
-    writer = csv.DictWriter(out, fieldnames=header, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    data = out.getvalue().encode("utf-8")
+    data = writer.csv_bytes([{"name": name} for name in header], rows)
     csv_path.write_bytes(data)
     res["bytes"] = len(data)
     res["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
-    desc_path.write_text(json.dumps(desc, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    desc_path.write_bytes(writer.json_bytes(desc))
 

@@ -21,7 +21,7 @@ TESTED_IN = {
     "indicators/facts": "test_indicators.py", "indicators/package": "test_indicators.py",
     "indicators/registry": "test_indicators.py",
     "model/frames": "test_indicators.py", "model/reader": "test_model.py", "model/registry": "test_model.py",
-    "model/schema": "test_model.py", "model/writer": "test_model.py",
+    "model/schema": "test_model.py", "model/writer": "test_model.py", "rowtypes": "test_model.py",
     "site/build": "test_site_build_cache.py", "site/cache": "test_site_build_cache.py",
     "site/analysis_downloads": "test_analysis_downloads.py", "site/facts": "test_site_indicators.py",
     "site/findings": "test_site_labels.py", "site/indicator_charts": "test_site_indicators.py",
@@ -32,8 +32,8 @@ TESTED_IN = {
 }
 # Stages in data-flow order: a module may import its own stage and earlier ones only.
 # (quality checks are pure functions of rows: the package writer runs them to fill x-quality)
-STAGES = ["errors", "paths", "settings", "formula", "quality", "acknowledged", "model", "extract", "indicators",
-          "validate", "site", "publish", "serve", "cli"]
+STAGES = ["errors", "paths", "texts", "settings", "formula", "rowtypes", "quality", "acknowledged", "model",
+          "extract", "indicators", "validate", "site", "publish", "serve", "cli"]
 
 
 def modules() -> dict[str, Path]:

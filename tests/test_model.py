@@ -126,3 +126,24 @@ def test_writer_output_is_read_back_by_the_reader(tmp_path):
     assert [r["value"] for r in pkg.rows] == [1.5, None]
     assert [r["value"] for r in pkg.raw_rows] == ["1.50", "-"]
     assert pkg.missing_values == {"-": "无数据"}
+
+
+def test_one_definition_of_data_rows():
+    """rowtypes.data_rows is the model's one definition: the reader keeps sub-rows, the quality
+    checks ask for them to be left out; a table without row_type is all data rows."""
+    from scripts.portal import quality, rowtypes
+    from scripts.portal.model import writer
+
+    rows = [{"label": "a", "row_type": "data"}, {"label": "a1", "row_type": "subrow"},
+            {"label": "合计", "row_type": "total"}, {"label": "b"}]
+    assert [r["label"] for r in rowtypes.data_rows(rows)] == ["a", "a1", "b"]
+    assert [r["label"] for r in rowtypes.data_rows(rows, subrows=False)] == ["a", "b"]
+    table = quality.Table(rows, [{"name": "label", "type": "string"}], "label")
+    assert table.data_rows() == rowtypes.data_rows(rows, subrows=False)
+    enum = next(f for f in writer.META_FIELDS if f["name"] == "row_type")["constraints"]["enum"]
+    assert tuple(enum) == rowtypes.ROW_TYPES
+    portal = reader.load_portal(paths.packages_dir())
+    with_subrows = [p for p in portal.packages if any(r.get("row_type") == "subrow" for r in p.rows)]
+    assert with_subrows, "the real packages have sub-rows (cnnic-47)"
+    for pkg in portal.packages:
+        assert pkg.data_rows == rowtypes.data_rows(pkg.rows)

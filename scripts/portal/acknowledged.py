@@ -11,6 +11,10 @@ from __future__ import annotations
 import json
 from decimal import Decimal, InvalidOperation
 
+from .texts import Texts
+
+TEXTS = Texts.beside(__file__, "quality.yaml")  # the placeholder reason of a suggested acknowledgement
+
 MATCHED = ("check", "name", "row", "field", "printed", "computed")
 
 
@@ -35,7 +39,7 @@ def matches(ack: dict, finding: dict) -> bool:
 def suggestion(finding: dict) -> str:
     """The acknowledgement a maintainer would add, as one line of YAML."""
     entry = {k: finding[k] for k in MATCHED if finding.get(k) is not None}
-    entry["reason"] = "（一句话说明：原文哪里不一致，数值照录）"
+    entry["reason"] = TEXTS("acknowledgement_reason")
     return "{" + ", ".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in entry.items()) + "}"
 
 

@@ -16,8 +16,12 @@ import re
 from decimal import Decimal
 
 from .formula import FormulaError, evaluate, parse
+from .rowtypes import data_rows
+from .texts import Texts
 
-ROUNDED_UNITS = {"万", "亿", "%", "万人", "亿元", "万元", "万户", "KB", "个百分点", "万家", "万个", "万座", "亿个"}
+TEXTS = Texts.beside(__file__, "quality.yaml")  # the `detail` sentence of each finding, the rounded units
+
+ROUNDED_UNITS = set(TEXTS.data("rounded_units"))
 
 
 class CheckError(ValueError):
@@ -65,7 +69,8 @@ class Table:
         raise CheckError(f"no row labelled {label!r}")
 
     def data_rows(self) -> list[dict]:
-        return [r for r in self.rows if r.get("row_type", "data") == "data"]
+        """The rows a check adds up: neither totals nor sub-rows (a sub-row is part of its parent)."""
+        return data_rows(self.rows, subrows=False)
 
     def value(self, row: dict, field: str) -> tuple[float, float, str] | None:
         if field not in self.fields:
@@ -106,7 +111,8 @@ def check_sum(t: Table, field: str, total: str | None = None, rows: list[str] | 
         label = total_row.get(t.label)
         findings.append(_finding(
             "sum", abs(diff) <= tol,
-            f"“{label}”行 {field} 印为 {got[2]}，{len(values)} 行之和为 {fmt(s)}，差 {fmt(diff)}（容差 {fmt(tol)}）",
+            TEXTS("sum", label=label, field=field, printed=got[2], count=len(values), computed=fmt(s),
+                  diff=fmt(diff), tolerance=fmt(tol)),
             name=name, row=label, field=field, printed=got[2], computed=fmt(s), tolerance=fmt(tol)))
     return findings
 
@@ -119,7 +125,8 @@ def check_share_sum(t: Table, field: str, expect: float = 100.0, name: str | Non
     if not values:
         return []
     return [_finding("share_sum", abs(s - expect) <= tol,
-                     f"{field} 各行之和为 {fmt(s)}，应为 {fmt(expect)}，差 {fmt(s - expect)}（容差 {fmt(tol)}）",
+                     TEXTS("share_sum", field=field, total=fmt(s), expect=fmt(expect), diff=fmt(s - expect),
+                           tolerance=fmt(tol)),
                      name=name, field=field, printed=fmt(s), computed=fmt(expect), tolerance=fmt(tol))]
 
 
@@ -146,7 +153,8 @@ def _quotient(t: Table, row: dict, a, b, r, field: str, scale: float, name: str 
     tol = r[1] + scale * a[1] / abs(b[0]) + scale * abs(a[0]) * b[1] / b[0] ** 2 + 1e-9
     label = row.get(t.label)
     return [_finding(kind, abs(r[0] - expect) <= tol,
-                     f"“{label}” {field} 印为 {r[2]}，按 {a[2]} / {b[2]} 计算为 {expect:.3f}（容差 {fmt(tol)}）",
+                     TEXTS("quotient", label=label, field=field, printed=r[2], numerator=a[2], denominator=b[2],
+                           expect=expect, tolerance=fmt(tol)),
                      name=name, row=label, field=field, printed=r[2], computed=fmt(round(expect, 4)),
                      tolerance=fmt(tol))]
 
@@ -164,7 +172,7 @@ def check_growth(t: Table, old: str, new: str, rate: str, name: str | None = Non
         label = row.get(t.label)
         findings.append(_finding(
             "growth", abs(r[0] - expect) <= tol,
-            f"“{label}” 增长率印为 {r[2]}%，按 {o[2]} → {n[2]} 计算为 {expect:.2f}%（容差 {fmt(tol)}）",
+            TEXTS("growth", label=label, printed=r[2], old=o[2], new=n[2], expect=expect, tolerance=fmt(tol)),
             name=name, row=label, field=rate, printed=r[2], computed=fmt(round(expect, 4)), tolerance=fmt(tol)))
     return findings
 
@@ -191,7 +199,8 @@ def check_parts(t: Table, whole: str, parts: list[str], fields: list[str] | None
             label = row.get(t.label)
             findings.append(_finding(
                 "parts", abs(w[0] - s) <= tol,
-                f"“{label}” {whole} 印为 {w[2]}，{'+'.join(parts)} = {fmt(s)}（容差 {fmt(tol)}）",
+                TEXTS("parts_in_row", label=label, whole=whole, printed=w[2], parts="+".join(parts),
+                      computed=fmt(s), tolerance=fmt(tol)),
                 name=name, row=label, field=whole, printed=w[2], computed=fmt(s), tolerance=fmt(tol)))
         return findings
     whole_row, part_rows = t.row(whole), [t.row(p) for p in parts]
@@ -203,7 +212,8 @@ def check_parts(t: Table, whole: str, parts: list[str], fields: list[str] | None
         s, tol = result
         findings.append(_finding(
             "parts", abs(w[0] - s) <= tol,
-            f"{field}：“{whole}” 印为 {w[2]}，{' + '.join(parts)} = {fmt(s)}，差 {fmt(w[0] - s)}（容差 {fmt(tol)}）",
+            TEXTS("parts_between_rows", field=field, whole=whole, printed=w[2], parts=" + ".join(parts),
+                  computed=fmt(s), diff=fmt(w[0] - s), tolerance=fmt(tol)),
             name=name, row=whole, field=field, printed=w[2], computed=fmt(s), tolerance=fmt(tol)))
     return findings
 
@@ -231,7 +241,7 @@ def check_blocks(t: Table, text: str, count: str, name: str | None = None) -> li
         label = row.get(t.label)
         findings.append(_finding(
             "blocks", total == c[0],
-            f"“{label}” 折合数 {written} = {total:,} 个地址，印出的地址数为 {c[2]}，差 {fmt(total - c[0])}",
+            TEXTS("blocks", label=label, written=written, total=total, printed=c[2], diff=fmt(total - c[0])),
             name=name, row=label, field=count, printed=c[2], computed=str(total), tolerance="0"))
     return findings
 
@@ -295,9 +305,10 @@ def check_formula(t: Table, expr: str, expect: dict, name: str, note: str = "",
     if target is None:
         raise CheckError(f"formula {name}: expected cell is empty")
     tol = (target[1] + spread if tolerance is None else float(tolerance)) + 1e-9
-    detail = (f"{name}：印为 {target[2]}，按 {expr} 计算为 {fmt(round(got, 4))}，"
-              f"差 {fmt(round(target[0] - got, 4))}（容差 {fmt(round(tol, 6))}）")
-    return [_finding("formula", abs(target[0] - got) <= tol, detail + (f"。{note}" if note else ""),
+    detail = TEXTS("formula", name=name, printed=target[2], expr=expr, computed=fmt(round(got, 4)),
+                   diff=fmt(round(target[0] - got, 4)), tolerance=fmt(round(tol, 6)))
+    detail += TEXTS("formula_note", note=note) if note else ""
+    return [_finding("formula", abs(target[0] - got) <= tol, detail,
                      name=name, row=row, field=field, printed=target[2], computed=fmt(round(got, 4)),
                      tolerance=fmt(round(tol, 6)))]
 
@@ -319,8 +330,9 @@ def _same_number(difference: float, tolerance: float) -> bool:
 
 
 def _where(row: dict) -> str:
-    return (f"{fmt(float(Decimal(row['value'])))} {row['unit']}（{row['fact_id']}：{row['source_package']} "
-            f"{row['source_row']} {row['source_field']}，第{row['source_line']}行）")
+    return TEXTS("consistency_source", value=fmt(float(Decimal(row["value"]))), unit=row["unit"],
+                 fact_id=row["fact_id"], package=row["source_package"], row=row["source_row"],
+                 field=row["source_field"], line=row["source_line"])
 
 
 def statement_groups(rows: list[dict], key: list[str] | None = None) -> dict[tuple, list[tuple[dict, dict | None]]]:
@@ -351,17 +363,16 @@ def check_consistency(t: Table, key: list[str] | None = None, name: str | None =
                                  f"expected {expected!r}")
         distinct = [row for row, first in members if first is None]
         if len(distinct) > 1:
-            what = "，".join(x for x in group_key[1:4] if x)
+            what = TEXTS("consistency_what_join").join(x for x in group_key[1:4] if x)
+            sources = TEXTS("consistency_join").join(_where(d) for d in distinct)
             findings.append(_finding(
-                "consistency", False, f"“{distinct[0]['indicator']}”（{what}）有 {len(distinct)} 个不同数值："
-                + "；".join(_where(d) for d in distinct), name=name,
+                "consistency", False, TEXTS("consistency_differs", indicator=distinct[0]["indicator"], what=what,
+                                            count=len(distinct), sources=sources), name=name,
                 row="|".join(group_key[1:4]), field=group_key[0],
                 printed=distinct[0]["value"], computed=distinct[1]["value"]))
         elif len(members) > 1:
             agreeing += 1
-    findings.append(_finding("consistency", True,
-                             f"{agreeing} 组（同一指标、地区、时期、类型）被陈述多次且数值一致，后出现者标为 repeat_of",
-                             name=name))
+    findings.append(_finding("consistency", True, TEXTS("consistency_agrees", count=agreeing), name=name))
     return findings
 
 

@@ -6,12 +6,12 @@ import csv
 import re
 from pathlib import Path
 
-import yaml
-
 from ..errors import PortalError
+from ..texts import Texts
 from .recipe import load_key_figures
 
-FIELDS = yaml.safe_load((Path(__file__).with_name("key-figures-fields.yaml")).read_text(encoding="utf-8"))["fields"]
+WORDS = Texts.beside(__file__, "key-figures-fields.yaml")  # the fields and the package description
+FIELDS = WORDS.data("fields")
 COLUMNS = [f["name"] for f in FIELDS]
 NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 CAPTION = re.compile(r"^图\s*(\d+)\s+\S")
@@ -30,6 +30,11 @@ def figure_captions(lines: list[str]) -> list[dict]:
             seen.add(fid)
             figures.append({"id": fid, "caption": line.strip(), "line": number})
     return figures
+
+
+def description(report_title: str) -> str:
+    """The package description, unless key-figures.yaml gives one for the report."""
+    return WORDS("description", title=report_title)
 
 
 def meta_for(recipes_dir: Path) -> dict:

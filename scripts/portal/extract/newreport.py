@@ -19,13 +19,15 @@ import zhconv
 
 from ..errors import PortalError
 from ..paths import ROOT
+from ..texts import Texts
 from .keyfigures import COLUMNS
 from .rows import MISSING, NUMBER
 
 TODO = "TODO"
 CAPTION = re.compile(r"^\s*(附表|表)\s*(\d+)\s*(.*?)\s*$")
 HEADING = re.compile(r"^\s*([一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[）)]|第[一二三四五六七八九十]+[章节])")
-TOTALS = {"合计", "总计", "总数", "全部"}
+WORDS = Texts.beside(__file__, "newreport.yaml")  # what the skeletons guess from, the Chinese they write
+TOTALS = set(WORDS.data("totals"))
 UNIT_IN_HEADER = re.compile(r"[（(]\s*([^（）()]{1,6})\s*[）)]\s*$")
 SECOND = "tests/fixtures/second_transcription"
 
@@ -68,7 +70,7 @@ def find_tables(lines: list[str]) -> list[Table]:
         table.section = nearest_heading(lines, index)
         table.last_line = rows[-1][0]
         for number in range(table.last_line, min(table.last_line + 4, len(lines))):
-            if lines[number].strip().startswith(("数据来源", "来源", "资料来源")):
+            if lines[number].strip().startswith(tuple(WORDS.data("source_note_prefixes"))):
                 table.source_note, table.last_line = lines[number].strip(), number + 1
                 break
         tables.append(table)
@@ -108,11 +110,11 @@ def guess_fields(table: Table) -> list[dict]:
     header = (table.header + [""] * width)[:width]
     if len(table.header) == width - 1:  # header without a cell above the labels
         header = [""] + table.header
-    out = [{"name": "label", "title": header[0] or "项目", "title_en": TODO, "type": "string",
-            "description": f"{TODO}: 行标签（按原文）。"}]
+    out = [{"name": "label", "title": header[0] or WORDS("label_title"), "title_en": TODO, "type": "string",
+            "description": WORDS("label_description", todo=TODO)}]
     for i in range(1, width):
         column = [c[i] for _, c in table.rows if len(c) == width]
-        spec = {"name": f"value_{i}", "title": header[i] or f"第{i + 1}列", "title_en": TODO}
+        spec = {"name": f"value_{i}", "title": header[i] or WORDS("column_title", number=i + 1), "title_en": TODO}
         if column and all(is_number(c) for c in column) and any(c not in MISSING for c in column):
             decimal = any("." in c for c in column)
             percent = any(c.endswith(("%", "％")) for c in column)
@@ -121,7 +123,7 @@ def guess_fields(table: Table) -> list[dict]:
                         unit="%" if percent else (unit.group(1) if unit else TODO))
         else:
             spec["type"] = "string"
-        spec["description"] = f"{TODO}: 该列的含义；缺失标记的含义。"
+        spec["description"] = WORDS("field_description", todo=TODO)
         out.append(spec)
     return out
 
@@ -132,7 +134,7 @@ def guess_checks(table: Table, fields: list[dict], totals: list[str]) -> list[di
     checks = [{"check": "sum", "field": n} for n in numeric if n not in shares] if totals else []
     titled = {f["name"]: f["title"] + table.caption for f in fields}
     return checks + [{"check": "share_sum", "field": n} for n in shares
-                     if any(word in titled[n] for word in ("比例", "占比", "构成"))]
+                     if any(word in titled[n] for word in WORDS.data("share_words"))]
 
 
 def recipe_skeleton(table: Table, slug: str) -> dict:
@@ -143,7 +145,7 @@ def recipe_skeleton(table: Table, slug: str) -> dict:
     recipe = {
         "name": f"{slug}-{kind}-{table.number}", "report": slug, "table": table.table_id,
         "caption": table.caption, "title": CAPTION.match(table.caption).group(3) or TODO, "title_en": TODO,
-        "description": f"{TODO}: 表格内容、单位与口径（中文）。", "section": table.section,
+        "description": WORDS("table_description", todo=TODO), "section": table.section,
         "source_note": table.source_note, "footnotes": [], "notes": [], "keywords": [TODO],
         "lines": [table.caption_line, table.last_line], "rows": [[table.rows[0][0], table.rows[-1][0]]],
         "split": "tab", "fields": fields}
@@ -220,10 +222,10 @@ def scaffold(source: Path, slug: str, packages_dir: Path, recipes_dir: Path, sou
             "# replace every TODO, and see docs/recipe-reference.md for the keys.\n")), encoding="utf-8")
     kf_csv.write_text(",".join(COLUMNS) + "\n", encoding="utf-8")
     with (recipes_dir / "key-figures.yaml").open("a", encoding="utf-8") as fh:
-        fh.write(dump_yaml({slug: {"title": f"{entry['title']}关键数字",
+        fh.write(dump_yaml({slug: {"title": WORDS("key_figures_title", title=entry["title"]),
                                    "title_en": f"{entry['title_en']} — key figures stated in the text"
                                    if entry["title_en"] != TODO else TODO,
-                                   "keywords": ["关键数字"]}}, ""))
+                                   "keywords": WORDS.data("key_figures_keywords")}}, ""))
     return todo_list(entry, tables, recipes, targets, kf_csv, source, sources_dir)
 
 

@@ -14,9 +14,11 @@ import re
 from pathlib import Path
 
 from ..errors import PortalError
+from ..texts import Texts
 from .recipe import Recipe
 
-MISSING = {"", "-", "--", "—", "——", "/", "未透露", "不详", "N/A"}
+WORDS = Texts.beside(__file__, "rows.yaml")  # the printed missing-value markers
+MISSING = set(WORDS.data("missing_markers"))
 NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
 

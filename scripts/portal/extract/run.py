@@ -42,10 +42,7 @@ def key_figure_package(slug: str, meta: dict, report: dict, recipes_dir: Path,
     name = f"{slug}-key-figures"
     rows = keyfigures.read_rows(recipes_dir / f"{name}.csv", name)
     numbers = sorted(int(r["source_line"]) for r in rows)
-    desc = (f"《{report['title']}》正文（摘要、图旁文字、专栏等）中陈述的数字，逐条手工录入，"
-            "每条注明所在章节、对应图号（原图为图片，已无法提取）和源文本行号及原文摘录。"
-            "数值按原文印出的口径与单位保存；“约”“以上”等限定词见 qualifier 列。")
-    full = {**meta, "name": name, "description": meta.get("description", desc),
+    full = {**meta, "name": name, "description": meta.get("description", keyfigures.description(report["title"])),
             "display": {"shape": "key-figures"},
             "x-source": {"report": slug, "table": "key-figures", "caption": "", "section": "",
                          "source_note": "", "footnotes": [], "notes": [],

@@ -20,6 +20,7 @@ from pathlib import Path
 from scripts.portal.errors import PortalError
 from scripts.portal.model.registry import REPORT_KEYS, Report, report_objects  # noqa: F401 (public API)
 from scripts.portal.model.schema import check, read_json, safe_text
+from scripts.portal.rowtypes import data_rows
 
 BOOKKEEPING = ("row_type", "parent", "source_line")
 MAX_BYTES = 5 * 1024 * 1024   # one data file
@@ -100,7 +101,8 @@ class Package:
 
     @property
     def data_rows(self) -> list:
-        return [r for r in self.rows if r.get("row_type", "data") != "total"]
+        """Every row but the totals, sub-rows included (rowtypes.data_rows, the one definition)."""
+        return data_rows(self.rows)
 
     @property
     def missing_values(self) -> dict:

@@ -11,22 +11,11 @@ from pathlib import Path
 from .. import __version__
 from .. import acknowledged as ack
 from ..quality import run_checks
+from ..texts import Texts
 
-LICENSE = {
-    "name": "CC-BY-4.0",
-    "path": "https://creativecommons.org/licenses/by/4.0/",
-    "title": "本汇编采用 CC BY 4.0 许可；原始数据版权归原发布机构所有，引用时请同时注明原报告。"
-             " Compilation under CC BY 4.0; the original figures remain the publisher's — credit the report.",
-}
-META_FIELDS = [
-    {"name": "row_type", "title": "行类型", "title_en": "Row type", "type": "string",
-     "description": "data = 普通数据行；total = 合计/总计行（汇总时请排除）；subrow = 上一行的子行（见 parent）。",
-     "constraints": {"enum": ["data", "total", "subrow"]}},
-    {"name": "parent", "title": "所属上级行", "title_en": "Parent row", "type": "string",
-     "description": "子行所属的上级行标签；非子行为空。"},
-    {"name": "source_line", "title": "源文本行号", "title_en": "Source line", "type": "integer", "unit": "行",
-     "description": "该行在源文本文件中的行号（从 1 开始），用于溯源。"},
-]
+WORDS = Texts.beside(__file__, "writer.yaml")  # licence, bookkeeping fields, blank-cell meaning
+LICENSE = WORDS.data("license")
+META_FIELDS = WORDS.data("bookkeeping_fields")
 PUBLIC_FIELD_KEYS = ("name", "title", "title_en", "type", "unit", "description", "constraints", "rounded",
                      "decimals")
 
@@ -58,7 +47,7 @@ def missing_values(declared: dict | None) -> list:
     v2) that says what each means, e.g. {"value": "-", "label": "该期未统计（无数据）"}."""
     if not declared:
         return [""]
-    return [{"value": "", "label": "原表空白"}] + [{"value": k, "label": v} for k, v in declared.items()]
+    return [{"value": "", "label": WORDS("blank_cell")}] + [{"value": k, "label": v} for k, v in declared.items()]
 
 
 def blank_missing(rows: list[dict], declared: dict | None) -> list[dict]:
@@ -100,14 +89,20 @@ def descriptor(meta: dict, report: dict | list[dict], fields: list[dict], data: 
         "x-acknowledged": acknowledged or [],
         "x-quality": quality,
         **{k: v for k, v in meta.items() if k.startswith("x-") and k != "x-source"},
-        "resources": [{
-            "name": "data", "path": "data.csv", "format": "csv", "mediatype": "text/csv",
-            "encoding": "utf-8", "bytes": len(data),
-            "hash": "sha256:" + hashlib.sha256(data).hexdigest(),
-            "schema": schema,
-        }],
+        "resources": [resource(data, schema)],
     }
     return desc
+
+
+def resource(data: bytes, schema: dict) -> dict:
+    """The package's one resource: data.csv, its size and hash, its Table Schema."""
+    return {"name": "data", "path": "data.csv", "format": "csv", "mediatype": "text/csv", "encoding": "utf-8",
+            "bytes": len(data), "hash": "sha256:" + hashlib.sha256(data).hexdigest(), "schema": schema}
+
+
+def json_bytes(document) -> bytes:
+    """A descriptor (or reports.json) as written: UTF-8, not ASCII-escaped, indented by 2, final newline."""
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def render(meta: dict, report: dict | list[dict], fields: list[dict], rows: list[dict], checks: list[dict],
@@ -120,8 +115,7 @@ def render(meta: dict, report: dict | list[dict], fields: list[dict], rows: list
     quality, _ = ack.apply(run_checks(blank_missing(rows, meta.get("missing_values")), fields, checks, label),
                            acknowledged or [])
     desc = descriptor(meta, report, fields, data, quality, checks, label, primary_key, acknowledged)
-    text = json.dumps(desc, ensure_ascii=False, indent=2) + "\n"
-    return {"datapackage.json": text.encode("utf-8"), "data.csv": data}
+    return {"datapackage.json": json_bytes(desc), "data.csv": data}
 
 
 def write(files: dict[str, bytes], directory: Path) -> None:
