@@ -48,6 +48,9 @@ def lookups(path: Path) -> list:
             kws = {k.arg for k in node.keywords if k.arg}
             out.append((sources[node.func.id], node.args[0].value, kws,
                         any(k.arg is None for k in node.keywords), node.lineno))
+        elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "all"
+              and getattr(node.func.value, "id", None) in sources):
+            out.append((sources[node.func.value.id], "", None, False, node.lineno))  # whole file: templates
         elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "data"
               and getattr(node.func.value, "id", None) in sources):
             assert isinstance(node.args[0], ast.Constant), f"{path.name}:{node.lineno}: text key must be a literal"
@@ -69,7 +72,7 @@ def placeholders(text: str) -> set:
 
 def resolve(file: str, key: str):
     value = yaml.safe_load((SITE / f"{file}.yaml").read_text("utf-8"))
-    for part in key.split("."):
+    for part in key.split(".") if key else []:
         assert isinstance(value, dict) and part in value, f"site/{file}.yaml has no '{key}'"
         value = value[part]
     return value
@@ -78,7 +81,7 @@ def resolve(file: str, key: str):
 def test_the_scan_sees_the_lookups():
     # not vacuous: the chart module alone asks for dozens of texts, and the scan finds them
     assert sum(1 for m, *_ in ALL if m == "charts.py") >= 40
-    assert {f for _, f, *_ in ALL} >= {"chart_texts"}
+    assert {f for _, f, *_ in ALL} >= {"chart_texts", "indicator_texts"}
 
 
 @pytest.mark.parametrize("module,file,key,keywords,spread,line", ALL,
@@ -105,11 +108,14 @@ def leaves(value, prefix=""):
 
 def test_every_text_in_a_texts_file_is_used():
     """A text nobody asks for is dead weight for a translator: every leaf of a file the code
-    loads with texts.load is asked for, itself or through a .data of a mapping above it."""
+    loads with texts.load is asked for, itself or through a .data of a mapping above it. (A file
+    handed whole to templates, T.all(), is read there and is not checked here.)"""
     used: dict = {}
     for _, file, key, *_ in ALL:
         used.setdefault(file, set()).add(key)
     for file, keys in used.items():
+        if "" in keys:
+            continue
         doc = yaml.safe_load((SITE / f"{file}.yaml").read_text("utf-8"))
         unused = [leaf for leaf in leaves(doc)
                   if not any(leaf == k or leaf.startswith(k + ".") for k in keys)]
@@ -158,6 +164,7 @@ KEPT = {
     "charts.py": ["\\s*[(（]\\s*", "\\s*[)）]\\s*$", "(?<=[\\d\\u3000-\\u9fff（）])\\s+(?=[\\d\\u3000-\\u9fff（）])",
                   "个", "位", "（", "）", "：:，, "],
     "compare.py": ["[（(][^）)]*[）)]"],
+    "indicator_charts.py": [], "facts.py": [], "plan_tracker.py": [], "indicator_pages.py": [],
 }
 
 

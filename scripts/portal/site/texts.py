@@ -42,6 +42,10 @@ class Texts:
             value = value[part]
         return value
 
+    def all(self) -> dict:
+        """The whole file, for templates (``texts.index.intro`` in a .md.j2)."""
+        return read(self.name)
+
     def __call__(self, key: str, **values) -> str:
         text = self.data(key)
         if not isinstance(text, str):
