@@ -131,7 +131,7 @@ def places(ind: dict, ser: dict) -> ch.Chart:
     pts = sorted(({"label": g, "value": s[-1][1], "highlight": g == fx.LIAONING, "period": s[-1][0]}
                   for g, s in ranked.items()), key=lambda p: -p["value"])[:ch.MAX_BARS]
     rank = next((i for i, p in enumerate(pts, 1) if p["highlight"]), None)
-    periods = sorted({p["period"] for p in pts}, key=fx.period_key)
+    periods = sorted({p["period"] for p in pts}, key=lambda p: (fx.period_key(p), len(p), p))  # ties: as the series
     where = (T("indicator.rank", place=fx.LIAONING, rank=rank, value=ch.fmt(pts[rank - 1]["value"]), unit=unit)
              if rank else T("indicator.absent", place=fx.LIAONING))
     nation = (T("indicator.nation", place=fx.NATION, value=ch.fmt(ser[fx.NATION][-1][1]), unit=unit)
