@@ -168,6 +168,7 @@ KEPT = {
     "pages.py": ["＂", "＆", "＇", "＜", "＞", "｀"],  # plain(): markup characters made harmless
     "schemaorg.py": [], "reference.py": [], "catalog.py": [], "citation.py": [], "feed.py": [],
     "analysis_downloads.py": [], "downloads.py": [],
+    "zhmap.py": ["\u3400", "\u9fff"], "search.py": ["\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"],  # Unicode ranges
 }
 
 
