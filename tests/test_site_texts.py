@@ -158,12 +158,11 @@ def literals(path: Path) -> list:
                   and CJK.search(n.value))
 
 
-# What may stay in code: recognisers of printed text (layout, brackets, punctuation) and
-# arguments that are data, not words for readers. Everything a reader reads is in YAML.
+# What stays in code: pages.py's escaping table and the Unicode ranges of the Han characters
+# (written as \u escapes). Words for readers, and the words and punctuation the code recognises
+# in printed text, are in the YAML files.
 KEPT = {
-    "charts.py": ["\\s*[(（]\\s*", "\\s*[)）]\\s*$", "(?<=[\\d\\u3000-\\u9fff（）])\\s+(?=[\\d\\u3000-\\u9fff（）])",
-                  "个", "位", "（", "）", "：:，, "],
-    "compare.py": ["[（(][^）)]*[）)]"],
+    "charts.py": [], "compare.py": [],
     "indicator_charts.py": [], "facts.py": [], "plan_tracker.py": [], "indicator_pages.py": [],
     "pages.py": ["＂", "＆", "＇", "＜", "＞", "｀"],  # plain(): markup characters made harmless
     "schemaorg.py": [], "reference.py": [], "catalog.py": [], "citation.py": [], "feed.py": [],

@@ -23,6 +23,10 @@ from scripts.portal.site import texts
 
 T = texts.load("chart_texts")   # every word a reader sees in a chart
 WORDS = T.data("vocabulary")     # what the charts recognise in printed titles and units
+OPEN = "".join(re.escape(o) for o, _ in WORDS["brackets"])    # regex class bodies: ( （ and ) ）
+CLOSE = "".join(re.escape(c) for _, c in WORDS["brackets"])
+TIDY = rf"[\d\u3000-\u9fff{re.escape(WORDS['layout_joiners'])}]"
+LAYOUT_SPACE = re.compile(rf"(?<={TIDY})\s+(?={TIDY})")
 
 VL_VERSION = "6.4"
 FONT = "Noto Sans CJK SC"
@@ -110,7 +114,7 @@ def tidy(text: str) -> str:
     """Spaces of the printed layout dropped between Chinese characters and digits:
     "2019 年 12 月末 市值" -> "2019年12月末市值" (Latin words keep theirs)."""
     text = " ".join(str(text).split())
-    return re.sub(r"(?<=[\d\u3000-\u9fff（）])\s+(?=[\d\u3000-\u9fff（）])", "", text)
+    return LAYOUT_SPACE.sub("", text)
 
 
 # ---------------------------------------------------------------- units and titles
@@ -119,7 +123,7 @@ PERIOD = re.compile(WORDS["period"])
 
 
 def unit_in_title(title: str, unit: str) -> bool:
-    return bool(unit) and (f"({unit})" in title.replace(" ", "") or f"（{unit}）" in title.replace(" ", ""))
+    return bool(unit) and any(f"{o}{unit}{c}" in title.replace(" ", "") for o, c in WORDS["brackets"])
 
 
 def bare_title(f) -> str:
@@ -127,7 +131,7 @@ def bare_title(f) -> str:
     "2019 年 12 月末 市值 (亿元)" -> "2019年12月末市值"."""
     title = f.title
     if f.unit:
-        title = re.sub(rf"\s*[(（]\s*{re.escape(f.unit)}\s*[)）]\s*$", "", title)
+        title = re.sub(rf"\s*[{OPEN}]\s*{re.escape(f.unit)}\s*[{CLOSE}]\s*$", "", title)
     return tidy(title.strip() or f.title)
 
 
@@ -139,7 +143,7 @@ def period_words(title: str) -> str:
 
 def measure_words(title: str) -> str:
     """What a title measures, without its period: "2020.12 手机网民使用率" -> "手机网民使用率"."""
-    return " ".join(PERIOD.sub(" ", title).split()).strip("：:，, ")
+    return " ".join(PERIOD.sub(" ", title).split()).strip(WORDS["title_trim"])
 
 
 def concrete_unit(f) -> str | None:
@@ -533,7 +537,7 @@ def small_multiples(rows, series, description) -> dict:
     alt = altair()
     chart = alt.Chart(alt.Data(values=rows)).mark_bar(color=BASE).encode(
         y=alt.Y("series:N", sort=series, title=None),
-        x=alt.X("value:Q", title=None, axis=value_axis(alt, "个")),
+        x=alt.X("value:Q", title=None, axis=value_axis(alt, WORDS["count_unit"])),
         tooltip=[alt.Tooltip("panel:N", title=T("tooltip.item")), alt.Tooltip("series:N", title=T("tooltip.period")),
                  alt.Tooltip("value:Q", title=T("value"), format=",")],
     ).properties(width=WIDTH - 120, height=alt.Step(BAR_STEP)).facet(
@@ -591,7 +595,7 @@ def rank_dots(rows, description) -> dict:
     top = max(r["rank"] for r in rows) * 1.3
     chart = alt.Chart(data).mark_bar(color=HIGHLIGHT).encode(
         y=alt.Y("label:N", sort=None, title=None, axis=label_axis(alt)),
-        x=alt.X("rank:Q", title=T("rank.axis", place=HIGHLIGHT_DEFAULT), axis=value_axis(alt, "位"),
+        x=alt.X("rank:Q", title=T("rank.axis", place=HIGHLIGHT_DEFAULT), axis=value_axis(alt, WORDS["rank_unit"]),
                 scale=alt.Scale(domainMin=0, domainMax=top, nice=False)),
         tooltip=[alt.Tooltip("label:N", title=T("tooltip.indicator")), alt.Tooltip("rank:Q", title=T("tooltip.rank")),
                  alt.Tooltip("of:Q", title=T("tooltip.regions"))])

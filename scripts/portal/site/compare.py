@@ -50,7 +50,7 @@ class Rank:
 
 def normalise(label: str) -> str:
     label = re.sub(f"[{SUPERSCRIPTS}]", "", label or "")
-    label = re.sub(r"[（(][^）)]*[）)]", "", label)
+    label = re.sub(rf"[{ch.OPEN}][^{ch.CLOSE}]*[{ch.CLOSE}]", "", label)  # a bracketed note
     return re.sub(r"\s+", "", label)
 
 
