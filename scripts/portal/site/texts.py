@@ -35,6 +35,7 @@ class Texts:
         self.name = name
 
     def data(self, key: str):
+        """The value at a dotted key, as written (shared by every caller: read it, never change it)."""
         value = read(self.name)
         for part in key.split("."):
             if not isinstance(value, dict) or part not in value:
