@@ -242,3 +242,18 @@ def test_every_chart_of_the_portal_is_valid_vega_lite():
     broken = dict(made[0].spec, mark={"type": "no-such-mark"})
     with pytest.raises(Exception, match="no-such-mark|is not valid|not one of"):
         core.TopLevelSpec.validate(broken)
+
+
+def test_undeclared_shape_follows_the_declared_highlight_not_the_labels(portal):
+    """Issue 12 item 6: without x-display.shape, a table that declares a place to highlight is a
+    province ranking; one that does not is ranked categories, whatever its labels start with."""
+    import copy
+
+    p = copy.copy(pkg(portal, "liaoning-internet-2020-appendix-1-ipv4-by-province"))
+    declared = dict(p.descriptor["x-display"])
+    assert any(str(r.get(declared["category"])).startswith(settings.highlight()) for r in p.data_rows)
+    del declared["shape"]
+    p.descriptor = {**p.descriptor, "x-display": declared}
+    assert charts.shape_of(p)["shape"] == "provinces"
+    p.descriptor = {**p.descriptor, "x-display": {k: v for k, v in declared.items() if k != "highlight"}}
+    assert charts.shape_of(p)["shape"] == "categories"

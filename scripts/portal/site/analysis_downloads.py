@@ -17,14 +17,16 @@ from pathlib import Path
 
 from scripts.portal.model.frames import FACTS_PACKAGE
 from scripts.portal.model.reader import Package, Portal
+from scripts.portal.site import texts
 from scripts.portal.site.downloads import XLSX_TIME, normalise_zip, set_cell
 
+T = texts.load("meta_texts")
 ANALYSIS_DOWNLOADS = [
-    ("事实表 CSV (UTF-8)", "downloads/indicators/facts.csv", "text/csv"),
-    ("事实表 JSON", "downloads/indicators/facts.json", "application/json"),
-    ("事实表 Excel (XLSX)", "downloads/indicators/facts.xlsx",
+    (T("downloads.facts_csv"), "downloads/indicators/facts.csv", "text/csv"),
+    (T("downloads.facts_json"), "downloads/indicators/facts.json", "application/json"),
+    (T("downloads.facts_xlsx"), "downloads/indicators/facts.xlsx",
      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-    ("SQLite 数据库（全部数据包 + 事实表）", "downloads/portal.sqlite", "application/vnd.sqlite3"),
+    (T("downloads.sqlite"), "downloads/portal.sqlite", "application/vnd.sqlite3"),
 ]
 SQL_TYPES = {"integer": "INTEGER", "number": "REAL"}
 

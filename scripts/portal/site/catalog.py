@@ -11,7 +11,10 @@ import json
 import re
 from pathlib import Path
 
+from scripts.portal.site import texts
 from scripts.portal.site.citation import PORTAL_NAME, PORTAL_NAME_EN
+
+T = texts.load("meta_texts")
 
 DCAT_CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",
@@ -100,7 +103,7 @@ def dcat_catalog_head(site_url: str, issued: str) -> dict:
         "@id": site_url + "catalog.jsonld",
         "@type": "dcat:Catalog",
         "dct:title": [{"@value": PORTAL_NAME, "@language": "zh"}, {"@value": PORTAL_NAME_EN, "@language": "en"}],
-        "dct:description": {"@value": "辽宁数字发展相关报告中的表格与关键数字，整理为开放数据包。", "@language": "zh"},
+        "dct:description": {"@value": T("catalog.description"), "@language": "zh"},
         "dct:publisher": {"@type": "foaf:Agent", "foaf:name": PORTAL_NAME},
         "dct:modified": {"@value": issued, "@type": "xsd:date"},
         "dct:language": language_node("zh-Hans"),
@@ -139,8 +142,8 @@ def dcat_dataset(pkg, downloads: list, site_url: str) -> dict:
 def provenance_text(pkg) -> str:
     src = pkg.source
     lines = src.get("lines") or []
-    where = f"，源文本第 {lines[0]}–{lines[-1]} 行" if lines else ""
-    return f"照录自《{pkg.report.title}》{src.get('table', '')}{where}。"
+    where = T("catalog.lines", first=lines[0], last=lines[-1]) if lines else ""
+    return T("catalog.provenance", report=pkg.report.title, table=src.get("table", ""), where=where)
 
 
 def dcat_distribution(pkg, d, site_url: str) -> dict:

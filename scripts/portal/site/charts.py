@@ -20,6 +20,14 @@ from pathlib import Path
 
 from scripts.portal import settings
 from scripts.portal.model.reader import Package
+from scripts.portal.site import texts
+
+T = texts.load("chart_texts")   # every word a reader sees in a chart
+WORDS = T.data("vocabulary")     # what the charts recognise in printed titles and units
+OPEN = "".join(re.escape(o) for o, _ in WORDS["brackets"])    # regex class bodies: ( （ and ) ）
+CLOSE = "".join(re.escape(c) for _, c in WORDS["brackets"])
+TIDY = rf"[\d\u3000-\u9fff{re.escape(WORDS['layout_joiners'])}]"
+LAYOUT_SPACE = re.compile(rf"(?<={TIDY})\s+(?={TIDY})")
 
 VL_VERSION = "6.4"
 FONT = "Noto Sans CJK SC"
@@ -60,9 +68,8 @@ def shape_of(pkg: Package) -> dict:
         disp["category"] = strings[0] if strings else content[0].name
     if not disp.get("measures"):
         disp["measures"] = [f.name for f in content if f.numeric][:2]
-    if not disp.get("shape"):
-        labels = [str(r.get(disp["category"]) or "") for r in pkg.data_rows]
-        disp["shape"] = "provinces" if any(l.startswith(HIGHLIGHT_DEFAULT) for l in labels) else "categories"
+    if not disp.get("shape"):  # a table that declares a place to highlight lists places
+        disp["shape"] = "provinces" if disp.get("highlight") else "categories"
     spec = next((f for f in pkg.resource.get("schema", {}).get("fields", []) if f.get("name") == disp["category"]), {})
     if (spec.get("x-derived") or {}).get("pattern"):  # a clean label derived from the printed one
         disp.setdefault("clean", spec["x-derived"]["pattern"])
@@ -71,7 +78,7 @@ def shape_of(pkg: Package) -> dict:
 
 def too_long_to_chart(pkg: Package) -> bool:
     """Tables over MAX_CHART_ROWS data rows get no chart (key figures chart their top MAX_BARS)."""
-    return pkg.source.get("table") != "key-figures" and len(pkg.data_rows) > MAX_CHART_ROWS
+    return pkg.kind != "key-figures" and len(pkg.data_rows) > MAX_CHART_ROWS
 
 
 def choose(pkg: Package) -> list:
@@ -99,10 +106,10 @@ def label_of(row: dict, disp: dict) -> str:
     if row.get("row_type") == "subrow" and row.get("parent"):
         if not text:  # a sub-row without its own label: name it by its first other text cell
             text = next((str(v) for k, v in row.items() if isinstance(v, str) and v and k not in
-                         ("row_type", "parent", disp["category"])), "子项")
+                         ("row_type", "parent", disp["category"])), T("subrow"))
         parent = str(row["parent"])
         m = re.search(disp["clean"], parent) if disp.get("clean") else None
-        text = f"{m.group(1) if m else parent}：{text}"
+        text = T("subrow_label", parent=m.group(1) if m else parent, label=text)
     return tidy(SUPERSCRIPT.sub(" ", text))
 
 
@@ -110,16 +117,16 @@ def tidy(text: str) -> str:
     """Spaces of the printed layout dropped between Chinese characters and digits:
     "2019 年 12 月末 市值" -> "2019年12月末市值" (Latin words keep theirs)."""
     text = " ".join(str(text).split())
-    return re.sub(r"(?<=[\d\u3000-\u9fff（）])\s+(?=[\d\u3000-\u9fff（）])", "", text)
+    return LAYOUT_SPACE.sub("", text)
 
 
 # ---------------------------------------------------------------- units and titles
 
-PERIOD = re.compile(r"\d{4}\s*\.\s*\d{1,2}(?!\d)|\d{4}\s*年?\s*(\d{1,2}\s*月)?\s*[底末]?|\d{1,2}\s*月[底末]?")
+PERIOD = re.compile(WORDS["period"])
 
 
 def unit_in_title(title: str, unit: str) -> bool:
-    return bool(unit) and (f"({unit})" in title.replace(" ", "") or f"（{unit}）" in title.replace(" ", ""))
+    return bool(unit) and any(f"{o}{unit}{c}" in title.replace(" ", "") for o, c in WORDS["brackets"])
 
 
 def bare_title(f) -> str:
@@ -127,7 +134,7 @@ def bare_title(f) -> str:
     "2019 年 12 月末 市值 (亿元)" -> "2019年12月末市值"."""
     title = f.title
     if f.unit:
-        title = re.sub(rf"\s*[(（]\s*{re.escape(f.unit)}\s*[)）]\s*$", "", title)
+        title = re.sub(rf"\s*[{OPEN}]\s*{re.escape(f.unit)}\s*[{CLOSE}]\s*$", "", title)
     return tidy(title.strip() or f.title)
 
 
@@ -139,12 +146,12 @@ def period_words(title: str) -> str:
 
 def measure_words(title: str) -> str:
     """What a title measures, without its period: "2020.12 手机网民使用率" -> "手机网民使用率"."""
-    return " ".join(PERIOD.sub(" ", title).split()).strip("：:，, ")
+    return " ".join(PERIOD.sub(" ", title).split()).strip(WORDS["title_trim"])
 
 
 def concrete_unit(f) -> str | None:
     """The field's unit, or None when the unit varies by row ("见 unit 列")."""
-    return None if (not f.unit or "列" in f.unit) else f.unit
+    return None if (not f.unit or WORDS["varies_by_row"] in f.unit) else f.unit
 
 
 def row_unit(pkg, f, row: dict) -> str:
@@ -159,19 +166,19 @@ def axis_title(fields, unit: str = "") -> str:
     out), and the unit once: ["2019 年 12 月末 市值 (亿元)", "2020 年 …"] -> "市值 (亿元)"."""
     words = [measure_words(bare_title(f)) for f in fields]
     name = words[0] if words and all(w == words[0] for w in words) and words[0] else ""
-    name = name or (bare_title(fields[0]) if len(fields) == 1 else "数值")
-    return f"{name} ({unit})" if unit else name
+    name = name or (bare_title(fields[0]) if len(fields) == 1 else T("value"))
+    return T("with_unit", name=name, unit=unit) if unit else name
 
 
 def magnitude_labels(unit: str) -> bool:
     """Axis labels in 万/亿 only for a base unit (个, 元, Mbps …), not for 万人, 亿元 or %."""
-    return bool(unit) and unit[0] not in "万亿百千%‰" and "率" not in unit
+    return bool(unit) and unit[0] not in WORDS["scaled_prefixes"] and WORDS["rate"] not in unit
 
 
 def fmt_cn(v, unit: str = "") -> str:
     """A value the Chinese way for labels: 387508224 -> 3.875亿; 50877 -> 5.088万."""
     if isinstance(v, (int, float)) and magnitude_labels(unit) and abs(v) >= 1e4:
-        scale, word = (1e8, "亿") if abs(v) >= 1e8 else (1e4, "万")
+        scale, word = (1e8, WORDS["hundred_million"]) if abs(v) >= 1e8 else (1e4, WORDS["ten_thousand"])
         return f"{v / scale:.4g}{word}"
     return fmt(v)
 
@@ -181,7 +188,7 @@ def fmt_cn(v, unit: str = "") -> str:
 def is_highlight(label: str, disp: dict) -> bool:
     """辽宁 (or the table's highlight) wherever it is the place a label names."""
     target = disp.get("highlight") or HIGHLIGHT_DEFAULT
-    return bool(target) and (label == target or label.startswith(target + "省")
+    return bool(target) and (label == target or label.startswith(target + WORDS["province"])
                              or (disp.get("shape") == "provinces" and label.startswith(target)))
 
 
@@ -220,8 +227,8 @@ def chart_title(pkg, f, suffix: str = "", unit: str = "") -> str:
     """Whole field title with its unit once ("金额（万元）"); a title that is only a period
     ("2020.12") gets the table title in front."""
     words = measure_words(bare_title(f))
-    base = bare_title(f) if words else f"{tidy(pkg.title)}（{bare_title(f)}）"
-    return base + (f"（{unit}）" if unit and words else "") + suffix
+    base = bare_title(f) if words else T("table_and_field", table=tidy(pkg.title), field=bare_title(f))
+    return (T("title_with_unit", title=base, unit=unit) if unit and words else base) + suffix
 
 
 def ranked_charts(pkg, disp, measures, suffix, describe, labels=False) -> list:
@@ -245,11 +252,11 @@ def provinces(pkg, disp):
 
     def describe(f, pts, unit):
         rank = next((i for i, p in enumerate(pts, 1) if p["highlight"]), None)
-        where = (f"{disp['highlight']}排第{rank}位（{fmt(pts[rank - 1]['value'])}{unit}）" if rank
-                 else f"表中没有{disp['highlight']}")
-        return (f"条形图：{pkg.title}中各地区的{bare_title(f)}（{unit or '无单位'}），从高到低排列，"
-                f"共{len(pts)}个地区，{where}，最高为{pts[0]['label']}（{fmt(pts[0]['value'])}{unit}）。")
-    return ranked_charts(pkg, disp, disp["measures"][:3], "：各地区排名", describe)
+        where = (T("provinces.rank", place=disp["highlight"], rank=rank, value=fmt(pts[rank - 1]["value"]), unit=unit)
+                 if rank else T("provinces.absent", place=disp["highlight"]))
+        return T("provinces.description", table=pkg.title, measure=bare_title(f), unit_or_none=unit or T("no_unit"),
+                 count=len(pts), where=where, top=pts[0]["label"], top_value=fmt(pts[0]["value"]), unit=unit)
+    return ranked_charts(pkg, disp, disp["measures"][:3], T("provinces.title_suffix"), describe)
 
 
 def categories(pkg, disp):
@@ -260,8 +267,9 @@ def categories(pkg, disp):
         for unit, pts in list(by_unit(ranked_points(pkg, disp, m, limit=MAX_BARS)).items())[:3]:
             if not pts or (len(pts) < 2 and concrete_unit(f) is None):
                 continue
-            desc = (f"条形图：{pkg.title}中各项的{bare_title(f)}（{unit or '无单位'}），从高到低排列，"
-                    f"共{len(pts)}项，最高为{pts[0]['label']}（{fmt(pts[0]['value'])}{unit}）。")
+            desc = T("categories.description", table=pkg.title, measure=bare_title(f),
+                     unit_or_none=unit or T("no_unit"), count=len(pts), top=pts[0]["label"],
+                     top_value=fmt(pts[0]["value"]), unit=unit)
             title = chart_title(pkg, f, unit=unit)
             charts.append(Chart("", title, desc, ranked_bars(pts, axis_title([f], unit), desc, unit)))
     return charts
@@ -271,10 +279,10 @@ def composition(pkg, disp):
     has_total = any(r.get("row_type") == "total" for r in pkg.rows)
 
     def describe(f, pts, unit):
-        return (f"条形图：{pkg.title}的构成，各项{bare_title(f)}（{unit or '无单位'}）"
-                + ("，合计行不计入" if has_total else "")
-                + f"，最大的一项是{pts[0]['label']}（{fmt(pts[0]['value'])}{unit}）。")
-    return ranked_charts(pkg, disp, disp["measures"][:1], "：构成", describe, labels=True)
+        return T("composition.description", table=pkg.title, measure=bare_title(f), unit_or_none=unit or T("no_unit"),
+                 total_note=T("composition.total_left_out") if has_total else "", top=pts[0]["label"],
+                 top_value=fmt(pts[0]["value"]), unit=unit)
+    return ranked_charts(pkg, disp, disp["measures"][:1], T("composition.title_suffix"), describe, labels=True)
 
 
 SPREAD = 1000   # rows of one unit whose values differ more than this are not drawn on one scale
@@ -308,9 +316,9 @@ def grouped_periods(pkg, disp, fields, unit):
              "highlight": is_highlight(p["label"], disp)}
             for f, s in zip(fields, series) for p in points(pkg, disp, f.name)]
     top = order[0] if order else rows[0]["label"]
-    desc = (f"分组条形图：{pkg.title}，比较{'与'.join(series)}（{unit or '无单位'}），"
-            f"共{len({r['label'] for r in rows})}项，按{series[-1]}从高到低排列，最高为{top}。")
-    title = "、".join(series) if len(series) <= 2 else axis_title(fields)
+    desc = T("periods.description", table=pkg.title, series=T("and").join(series), unit_or_none=unit or T("no_unit"),
+             count=len({r["label"] for r in rows}), last=series[-1], top=top)
+    title = T("list").join(series) if len(series) <= 2 else axis_title(fields)
     return Chart("", title, desc, grouped_bars(rows, order, series, axis_title(fields, unit), desc, unit))
 
 
@@ -330,15 +338,15 @@ def period_change(pkg, disp, old_f, new_f, mixed_units: bool):
     pts.sort(key=lambda p: -p["value"])
     old_t, new_t = period_words(bare_title(old_f)), period_words(bare_title(new_f))
     what = measure_words(bare_title(new_f))
-    why = "各行单位不同（" + "、".join(dict.fromkeys(p["row_unit"] for p in pts if p["row_unit"])) + "），" \
-        if mixed_units else "各行数值相差悬殊，"
+    why = (T("change.mixed_units", units=T("list").join(dict.fromkeys(p["row_unit"] for p in pts if p["row_unit"])))
+           if mixed_units else T("change.spread"))
     low = pts[-1]
-    desc = (f"条形图：{pkg.title}，{why}故比较各项{what}从{old_t}到{new_t}的变化（%，按两期数值计算），"
-            f"共{len(pts)}项；增长最快的是{pts[0]['label']}（{pts[0]['text']}）"
-            + (f"，{'下降最多' if low['value'] < 0 else '增长最慢'}的是{low['label']}（{low['text']}）。"
-               if low is not pts[0] else "。"))
-    return Chart("", (f"{what}：" if what else "") + f"{old_t}至{new_t}的变化（%）", desc,
-                 change_bars(pts, f"{old_t} → {new_t} 变化 (%)", desc))
+    tail = (T("change.low", which=T("change.fell_most") if low["value"] < 0 else T("change.grew_least"),
+              label=low["label"], change=low["text"]) if low is not pts[0] else T("change.end"))
+    desc = T("change.description", table=pkg.title, why=why, measure=what, old=old_t, new=new_t, count=len(pts),
+             top=pts[0]["label"], top_change=pts[0]["text"], low=tail)
+    title = T("change.title", measure=T("change.title_measure", measure=what) if what else "", old=old_t, new=new_t)
+    return Chart("", title, desc, change_bars(pts, T("change.axis", old=old_t, new=new_t), desc))
 
 
 def panels(pkg, disp, fields):
@@ -352,9 +360,10 @@ def panels(pkg, disp, fields):
             if isinstance(v, (int, float)):
                 rows.append({"panel": f"{label} ({unit})" if unit else label, "series": bare_title(f),
                              "value": v, "text": fmt_cn(v, unit), "highlight": is_highlight(label, disp)})
-    desc = (f"小多图：{pkg.title}，各行单位或数量级不同，每项一个小图、各用自己的刻度，"
-            f"比较{'与'.join(bare_title(f) for f in fields)}，共{len({r['panel'] for r in rows})}项。")
-    return Chart("", f"{pkg.title}（分项小图）", desc, small_multiples(rows, [bare_title(f) for f in fields], desc))
+    desc = T("panels.description", table=pkg.title, series=T("and").join(bare_title(f) for f in fields),
+             count=len({r["panel"] for r in rows}))
+    return Chart("", T("panels.title", table=pkg.title), desc,
+                 small_multiples(rows, [bare_title(f) for f in fields], desc))
 
 
 def targets(pkg, disp):
@@ -372,10 +381,11 @@ def targets(pkg, disp):
         return []
     rows.sort(key=lambda p: -p["value"])
     bf, tf = pkg.field(base_m), pkg.field(target_m)
-    desc = (f"进度条形图：{pkg.title}中{len(rows)}项指标的{bf.title}数值占{tf.title}的百分比，"
-            f"100%即已达到目标；最接近目标的是{rows[0]['label']}（{fmt(rows[0]['value'])}%），"
-            f"最远的是{rows[-1]['label']}（{fmt(rows[-1]['value'])}%）。")
-    return [Chart("", f"{bf.title}相对{tf.title}的进度", desc, progress_bars(rows, bf.title, tf.title, desc))]
+    desc = T("targets.description", table=pkg.title, count=len(rows), base=bf.title, target=tf.title,
+             top=rows[0]["label"], top_value=fmt(rows[0]["value"]), last=rows[-1]["label"],
+             last_value=fmt(rows[-1]["value"]))
+    return [Chart("", T("targets.title", base=bf.title, target=tf.title), desc,
+                  progress_bars(rows, bf.title, tf.title, desc))]
 
 
 def key_figures(pkg, disp):
@@ -390,11 +400,11 @@ def key_figures(pkg, disp):
     for r in by_unit_rows[unit]:
         label = SUPERSCRIPT.sub("", str(r.get("indicator_simplified") or r.get("indicator") or r.get("id")))
         if r.get("period"):
-            label += f"（{r['period']}）"
+            label += T("key_figures.period", period=r["period"])
         if seen.get(label) == r["value"]:
             continue  # the same figure stated again elsewhere in the text: one bar
         if label in seen:  # same words, another value: each bar needs its own label
-            label += f"（第{r.get('source_line')}行）"
+            label += T("key_figures.line", line=r.get("source_line"))
         seen[label] = r["value"]
         if len(pts) == MAX_BARS:
             break
@@ -407,11 +417,12 @@ def key_figures(pkg, disp):
         for p in pts:
             p["highlight"] = False
         mine = 0
-    desc = (f"条形图：{pkg.report.title}正文中单位为“{unit or '无'}”的{len(pts)}个关键数字，"
-            f"从大到小排列，最大为{pts[0]['label']}（{fmt(pts[0]['value'])}{unit}）"
-            + (f"，其中{mine}个是{HIGHLIGHT_DEFAULT}的数字（橙色）。" if mine else "。"))
-    return [Chart("", f"关键数字（单位：{unit or '无'}）", desc,
-                  ranked_bars(pts, f"数值 ({unit})" if unit else "数值", desc, unit, labels=True))]
+    desc = T("key_figures.description", report=pkg.report.title, unit=unit or T("none"), count=len(pts),
+             top=pts[0]["label"], top_value=fmt(pts[0]["value"]), unit_after=unit,
+             mine=T("key_figures.mine", count=mine, place=HIGHLIGHT_DEFAULT) if mine else T("key_figures.end"))
+    x_title = T("with_unit", name=T("value"), unit=unit) if unit else T("value")
+    return [Chart("", T("key_figures.title", unit=unit or T("none")), desc,
+                  ranked_bars(pts, x_title, desc, unit, labels=True))]
 
 
 # ---------------------------------------------------------------- Altair specs
@@ -451,21 +462,21 @@ def base_config(chart, description: str) -> dict:
 def label_axis(alt):
     """The category axis: long labels wrap onto lines of `wrap` characters (never cut off), the
     highlighted place (辽宁) in the highlight colour."""
-    target = HIGHLIGHT_DEFAULT
+    target, province = HIGHLIGHT_DEFAULT, HIGHLIGHT_DEFAULT + WORDS["province"]
+    test = f"datum.value === '{target}' || indexof(datum.value, '{province}') === 0"
     return alt.Axis(
         labelExpr="length(datum.value) > wrap ? split(replace(datum.value, regexp('(.{' + wrap + '})(?=.)', 'g'), "
                   "'$1\\n'), '\\n') : datum.value",
-        labelColor={"condition": {"test": f"datum.value === '{target}' || indexof(datum.value, '{target}省') === 0",
-                                  "value": HIGHLIGHT}, "value": "#333"},
-        labelFontWeight={"condition": {"test": f"datum.value === '{target}' || indexof(datum.value, '{target}省') === 0",
-                                       "value": "bold"}, "value": "normal"})
+        labelColor={"condition": {"test": test, "value": HIGHLIGHT}, "value": "#333"},
+        labelFontWeight={"condition": {"test": test, "value": "bold"}, "value": "normal"})
 
 
 def value_axis(alt, unit: str):
     """The value axis: few ticks (one per TICK_SPACING px), no overlapping labels, large
     numbers as 万/亿 when the unit is a base unit (the unit itself is in the title)."""
-    expr = ("abs(datum.value) >= 1e8 ? format(datum.value / 1e8, '~g') + '亿' : "
-            "abs(datum.value) >= 1e4 ? format(datum.value / 1e4, '~g') + '万' : format(datum.value, ',~g')"
+    expr = (f"abs(datum.value) >= 1e8 ? format(datum.value / 1e8, '~g') + '{WORDS['hundred_million']}' : "
+            f"abs(datum.value) >= 1e4 ? format(datum.value / 1e4, '~g') + '{WORDS['ten_thousand']}' : "
+            "format(datum.value, ',~g')"
             if magnitude_labels(unit) else "format(datum.value, ',~g')")
     return alt.Axis(labelExpr=expr, labelOverlap=True, labelFlush=True, labelSeparation=6,
                     tickCount=alt.ExprRef(f"max(2, floor(width / {TICK_SPACING}))"))
@@ -489,7 +500,7 @@ def ranked_bars(pts, x_title, description, unit="", labels=False) -> dict:
         y=alt.Y("label:N", sort=order, title=None, axis=label_axis(alt)),
         x=alt.X("value:Q", title=x_title, axis=value_axis(alt, unit), stack=None,
                 scale=room_for_text([p["value"] for p in pts], show)),
-        tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("value:Q", title=x_title, format=",")],
+        tooltip=[alt.Tooltip("label:N", title=T("tooltip.item")), alt.Tooltip("value:Q", title=x_title, format=",")],
     )
     bars = base.mark_bar().encode(
         color=alt.ColorValue(condition={"test": "datum.highlight", "value": HIGHLIGHT}, value=BASE))
@@ -511,9 +522,9 @@ def change_bars(pts, x_title, description) -> dict:
     base = alt.Chart(data).encode(
         y=alt.Y("label:N", sort=order, title=None, axis=label_axis(alt)),
         x=alt.X("value:Q", title=x_title, axis=value_axis(alt, "%"), scale=scale),
-        tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("old:Q", title="前一期", format=","),
-                 alt.Tooltip("new:Q", title="后一期", format=","), alt.Tooltip("row_unit:N", title="单位"),
-                 alt.Tooltip("text:N", title="变化")])
+        tooltip=[alt.Tooltip("label:N", title=T("tooltip.item")), alt.Tooltip("old:Q", title=T("tooltip.old"), format=","),
+                 alt.Tooltip("new:Q", title=T("tooltip.new"), format=","), alt.Tooltip("row_unit:N", title=T("tooltip.unit")),
+                 alt.Tooltip("text:N", title=T("tooltip.change"))])
     bars = base.mark_bar().encode(color=alt.ColorValue(condition={"test": "datum.value < 0", "value": "#9e9e9e"},
                                                        value=BASE))
     text = base.transform_calculate(pos="datum.value < 0 ? 0 : datum.value").mark_text(
@@ -531,7 +542,7 @@ def grouped_bars(rows, order, series, x_title, description, unit="") -> dict:
         color=alt.Color("series:N", sort=series, title=None,
                         scale=alt.Scale(range=["#9ecae9", BASE, "#f58518", "#54a24b"]),
                         legend=alt.Legend(orient="top", direction="vertical", labelLimit=0)),
-        tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("series:N", title="系列"),
+        tooltip=[alt.Tooltip("label:N", title=T("tooltip.item")), alt.Tooltip("series:N", title=T("tooltip.series")),
                  alt.Tooltip("value:Q", title=x_title, format=",")],
     ).properties(height=alt.Step(12 * len(series)))
     return base_config(chart, description)
@@ -542,9 +553,9 @@ def small_multiples(rows, series, description) -> dict:
     alt = altair()
     chart = alt.Chart(alt.Data(values=rows)).mark_bar(color=BASE).encode(
         y=alt.Y("series:N", sort=series, title=None),
-        x=alt.X("value:Q", title=None, axis=value_axis(alt, "个")),
-        tooltip=[alt.Tooltip("panel:N", title="项目"), alt.Tooltip("series:N", title="时期"),
-                 alt.Tooltip("value:Q", title="数值", format=",")],
+        x=alt.X("value:Q", title=None, axis=value_axis(alt, WORDS["count_unit"])),
+        tooltip=[alt.Tooltip("panel:N", title=T("tooltip.item")), alt.Tooltip("series:N", title=T("tooltip.period")),
+                 alt.Tooltip("value:Q", title=T("value"), format=",")],
     ).properties(width=WIDTH - 120, height=alt.Step(BAR_STEP)).facet(
         row=alt.Row("panel:N", title=None, sort=None, header=alt.Header(labelAngle=0, labelAlign="left",
                                                                        labelAnchor="start", labelOrient="top"))
@@ -562,11 +573,11 @@ def progress_bars(rows, base_title, target_title, description) -> dict:
     top = max(100, max(r["value"] for r in rows)) * 1.15
     bars = alt.Chart(data).mark_bar(color=BASE).encode(
         y=alt.Y("label:N", sort=order, title=None, axis=label_axis(alt)),
-        x=alt.X("value:Q", title=f"{base_title}占{target_title}的比例 (%)", axis=value_axis(alt, "%"),
+        x=alt.X("value:Q", title=T("targets.axis", base=base_title, target=target_title), axis=value_axis(alt, "%"),
                 scale=alt.Scale(domainMin=0, domainMax=top, nice=False)),
-        tooltip=[alt.Tooltip("label:N", title="指标"), alt.Tooltip("baseline:Q", title=base_title),
-                 alt.Tooltip("target:Q", title=target_title), alt.Tooltip("row_unit:N", title="单位"),
-                 alt.Tooltip("value:Q", title="进度 (%)")],
+        tooltip=[alt.Tooltip("label:N", title=T("tooltip.indicator")), alt.Tooltip("baseline:Q", title=base_title),
+                 alt.Tooltip("target:Q", title=target_title), alt.Tooltip("row_unit:N", title=T("tooltip.unit")),
+                 alt.Tooltip("value:Q", title=T("tooltip.progress"))],
     )
     text = bars.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(text=alt.Text("text:N"))
     rule = alt.Chart(alt.Data(values=[{"x": 100}])).mark_rule(color=HIGHLIGHT, strokeDash=[4, 3]).encode(
@@ -588,7 +599,7 @@ def dumbbell(rows, series, x_title, description) -> dict:
         color=alt.Color("series:N", sort=series, title=None,
                         scale=alt.Scale(range=[HIGHLIGHT, BASE]),
                         legend=alt.Legend(orient="top", direction="vertical", labelLimit=0)),
-        tooltip=[alt.Tooltip("label:N", title="项目"), alt.Tooltip("series:N", title="系列"),
+        tooltip=[alt.Tooltip("label:N", title=T("tooltip.item")), alt.Tooltip("series:N", title=T("tooltip.series")),
                  alt.Tooltip("value:Q", title=x_title)])
     chart = alt.layer(line, dots).properties(height=alt.Step(BAR_STEP))
     return base_config(chart, description)
@@ -601,10 +612,10 @@ def rank_dots(rows, description) -> dict:
     top = max(r["rank"] for r in rows) * 1.3
     chart = alt.Chart(data).mark_bar(color=HIGHLIGHT).encode(
         y=alt.Y("label:N", sort=None, title=None, axis=label_axis(alt)),
-        x=alt.X("rank:Q", title="辽宁位次（1 = 最高）", axis=value_axis(alt, "位"),
+        x=alt.X("rank:Q", title=T("rank.axis", place=HIGHLIGHT_DEFAULT), axis=value_axis(alt, WORDS["rank_unit"]),
                 scale=alt.Scale(domainMin=0, domainMax=top, nice=False)),
-        tooltip=[alt.Tooltip("label:N", title="指标"), alt.Tooltip("rank:Q", title="位次"),
-                 alt.Tooltip("of:Q", title="地区数")])
+        tooltip=[alt.Tooltip("label:N", title=T("tooltip.indicator")), alt.Tooltip("rank:Q", title=T("tooltip.rank")),
+                 alt.Tooltip("of:Q", title=T("tooltip.regions"))])
     text = chart.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(text=alt.Text("text:N"))
     return base_config(alt.layer(chart, text).properties(height=alt.Step(BAR_STEP)), description)
 

@@ -10,7 +10,9 @@ import re
 from dataclasses import dataclass
 
 from scripts.portal import settings
+from scripts.portal.site import texts
 
+T = texts.load("meta_texts")
 PORTAL_NAME = settings.portal_name()
 PORTAL_NAME_EN = settings.portal_name_en()
 
@@ -35,15 +37,15 @@ def year_of(published: str) -> str:
 
 
 def authors_list(authors: str) -> list:
-    return [a.strip() for a in re.split(r"[,，、;；]", authors) if a.strip()]
+    return [a.strip() for a in re.split(T("citation.author_separators"), authors) if a.strip()]
 
 
 def gbt7714(w: Work, accessed: dt.date) -> str:
     kind = "DS/OL" if w.kind == "dataset" else "R/OL"
     names = authors_list(w.authors)
-    author = ", ".join(names[:3]) + (", 等" if len(names) > 3 else "")
-    return (f"{author}. {w.title}[{kind}]. 版本 {w.version}. {PORTAL_NAME}, {w.year}"
-            f"[{accessed.isoformat()}]. {w.url}.")
+    author = ", ".join(names[:3]) + (T("citation.et_al") if len(names) > 3 else "")
+    return T("citation.gbt7714", author=author, title=w.title, kind=kind, version=w.version, portal=PORTAL_NAME,
+             year=w.year, accessed=accessed.isoformat(), url=w.url)
 
 
 def apa(w: Work, accessed: dt.date) -> str:
@@ -81,7 +83,7 @@ def bibtex(w: Work, accessed: dt.date) -> str:
         ("publisher", "{" + PORTAL_NAME + " (" + PORTAL_NAME_EN + ")}"),
         ("url", "{" + w.url.replace("}", "%7D").replace("{", "%7B") + "}"),
         ("urldate", "{" + accessed.isoformat() + "}"),
-        ("note", "{" + bib_escape("原始报告：" + w.source_title) + "}"),
+        ("note", "{" + bib_escape(T("citation.source_note", title=w.source_title)) + "}"),
     ]
     if entry == "techreport":
         fields.insert(4, ("institution", "{" + bib_escape(", ".join(names)) + "}"))

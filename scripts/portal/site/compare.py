@@ -11,6 +11,9 @@ from pathlib import Path
 import yaml
 
 from scripts.portal.site import charts as ch
+from scripts.portal.site import texts
+
+T = texts.load("chart_texts")
 
 CONFIG = Path(__file__).with_name("comparisons.yaml")
 SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
@@ -25,7 +28,7 @@ class Pairing:
     left_series: str
     right_series: str
     unit: str
-    noun: str = "指标"   # what one row is ("应用"), from comparisons.yaml
+    noun: str = field(default_factory=lambda: T("compare.noun"))  # what one row is ("应用"), comparisons.yaml
     rows: list = field(default_factory=list)   # {label, left, right, diff}
     chart: ch.Chart = None
 
@@ -47,7 +50,7 @@ class Rank:
 
 def normalise(label: str) -> str:
     label = re.sub(f"[{SUPERSCRIPTS}]", "", label or "")
-    label = re.sub(r"[（(][^）)]*[）)]", "", label)
+    label = re.sub(rf"[{ch.OPEN}][^{ch.CLOSE}]*[{ch.CLOSE}]", "", label)  # a bracketed note
     return re.sub(r"\s+", "", label)
 
 
@@ -78,7 +81,7 @@ def pairings(portal, config: dict) -> list:
         ldisp, rdisp = ch.shape_of(left), ch.shape_of(right)
         rvals = {normalise(ch.label_of(r, rdisp)): r.get(rf.name) for r in right.data_rows}
         p = Pairing(item["title"], item.get("title_en", ""), left, right, item["liaoning"]["series"],
-                    item["national"]["series"], lf.unit, item.get("noun", "指标"))
+                    item["national"]["series"], lf.unit, item.get("noun", T("compare.noun")))
         for r in left.data_rows:
             label = ch.label_of(r, ldisp)
             lv, rv = r.get(lf.name), rvals.get(normalise(label))
@@ -91,10 +94,11 @@ def pairings(portal, config: dict) -> list:
             above = sum(1 for r in p.rows if r["diff"] > 0)
             widest = max(p.rows, key=lambda r: abs(r["diff"]))
             if widest["diff"] == 0:
-                desc = f"点图：{p.title}，{len(p.rows)}项{p.noun}两边数值逐项相同，两组点完全重合。"
+                desc = T("compare.identical", title=p.title, count=len(p.rows), noun=p.noun)
             else:
-                desc = (f"点图：{p.title}，{len(p.rows)}项{p.noun}中辽宁有{above}项高于全国；差距最大的是"
-                        f"{widest['label']}（{'高' if widest['diff'] > 0 else '低'}{ch.fmt(abs(widest['diff']))}个百分点）。")
+                desc = T("compare.description", title=p.title, count=len(p.rows), noun=p.noun, above=above,
+                         label=widest["label"], gap=ch.fmt(abs(widest["diff"])),
+                         direction=T("compare.higher") if widest["diff"] > 0 else T("compare.lower"))
             p.chart = ch.Chart(f"compare-{len(out) + 1}", p.title, desc,
                                ch.dumbbell(long, [p.left_series, p.right_series], ch.axis_title([lf, rf], lf.unit), desc))
             out.append(p)
@@ -125,11 +129,11 @@ def rank_chart(items: list, highlight: str, short_names: dict = None):
     short_names = short_names or {}
     rows = [{"label": f"{short_names.get(r.package.report.slug, r.package.report.slug)} "
                       f"{r.package.source.get('table', '')} {r.field.title}", "rank": r.rank, "of": r.of,
-             "text": f"第{r.rank}/{r.of}"} for r in items]
+             "text": T("compare.rank_text", rank=r.rank, of=r.of)} for r in items]
     best = min(items, key=lambda r: r.rank)
-    desc = (f"条形图：{highlight}在{len(items)}项分省指标中的位次，条越短位次越靠前；"
-            f"最靠前的是{best.field.title}（第{best.rank}位，共{best.of}个地区）。")
-    return ch.Chart("compare-ranks", f"{highlight}的位次", desc, ch.rank_dots(rows, desc))
+    desc = T("compare.rank_description", place=highlight, count=len(items), field=best.field.title,
+             rank=best.rank, of=best.of)
+    return ch.Chart("compare-ranks", T("compare.rank_title", place=highlight), desc, ch.rank_dots(rows, desc))
 
 
 def targets(portal) -> list:

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scripts.portal.model.reader import Package, Portal
+from scripts.portal.site import texts
 
+T = texts.load("meta_texts")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 XLSX_TIME = dt.datetime(2000, 1, 1)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -66,7 +68,7 @@ def portal_zip_file(portal: Portal, packages_dir: Path, readme: str) -> tuple:
         entries.append((f"portal/{pkg.name}/data.csv", pkg.csv_bytes))
     data = zip_bytes(entries)
     rel = "downloads/portal-all.zip"
-    return Download("ZIP（全部数据包）", rel, "application/zip", len(data), hashlib.sha256(data).hexdigest()), data
+    return Download(T("downloads.portal_zip"), rel, "application/zip", len(data), hashlib.sha256(data).hexdigest()), data
 
 
 def zip_bytes(entries: list) -> bytes:

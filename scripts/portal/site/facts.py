@@ -16,13 +16,15 @@ import yaml
 
 from scripts.portal.errors import PortalError
 from scripts.portal.model.reader import Package, load_package
+from scripts.portal.site import texts
 from scripts.portal.site.charts import fmt
 
-LIAONING = "辽宁省"
-NATION = "全国"
+T = texts.load("indicator_texts")
+LIAONING = T("places.liaoning")
+NATION = T("places.nation")
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}")   # ids become file names and URLs
 NOT_OBSERVED = ("target", "growth", "rank")        # kinds that are not the indicator's level
-AFTER = ("以上", "左右", "以下", "多", "余", "以内", "上下")  # qualifiers printed after the number
+AFTER = tuple(T.data("qualifiers_after"))  # qualifiers printed after the number
 FACT_FIELDS = ("fact_id", "indicator_id", "indicator", "geography", "period", "value", "unit", "value_printed",
                "unit_printed", "qualifier", "kind", "repeat_of", "source_package", "source_row",
                "source_field", "report", "source_line")
@@ -265,4 +267,4 @@ def search_answer(df: pd.DataFrame, unit: str) -> str:
     if fact is None:
         return ""
     text = f"{fact['geography']} {display_value(fact, printed=False)}"
-    return f"{text}（{fact['period']}）" if fact["period"] else text
+    return T("search_answer", text=text, period=fact["period"]) if fact["period"] else text

@@ -14,7 +14,10 @@ import re
 from xml.sax.saxutils import escape as _escape, quoteattr as _quoteattr
 
 from scripts.portal.site.catalog import http_iri, page_path
+from scripts.portal.site import texts
 from scripts.portal.site.citation import PORTAL_NAME
+
+T = texts.load("meta_texts")
 
 FEED = "feed.xml"
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -58,7 +61,7 @@ def entry(pkg, site_url: str) -> str:
     lines = [
         "<entry>",
         f"<id>{escape(url)}#version-{escape(pkg.version)}</id>",
-        f"<title>{escape(pkg.title)}（版本 {escape(pkg.version)}）</title>",
+        f"<title>{T('feed.entry_title', title=escape(pkg.title), version=escape(pkg.version))}</title>",
         f"<link rel=\"alternate\" type=\"text/html\" href={quoteattr(url)}/>",
         f"<updated>{when}</updated>",
         f"<author><name>{escape(pkg.report.publisher or PORTAL_NAME)}</name></author>",
@@ -78,7 +81,7 @@ def atom(portal, site_url: str, generated: str) -> bytes:
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">',
         f"<id>{escape(site_url + FEED)}</id>",
-        f"<title>{escape(PORTAL_NAME)}：数据集</title>",
+        f"<title>{T('feed.title', portal=escape(PORTAL_NAME))}</title>",
         f"<link rel=\"self\" type=\"application/atom+xml\" href={quoteattr(site_url + FEED)}/>",
         f"<link rel=\"alternate\" type=\"text/html\" href={quoteattr(site_url + 'catalog/')}/>",
         f"<updated>{newest}</updated>",

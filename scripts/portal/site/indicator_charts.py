@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from scripts.portal.site import charts as ch
 from scripts.portal.site import facts as fx
+from scripts.portal.site import texts
+
+T = texts.load("chart_texts")
 
 MAX_PLACES = 6          # lines in one time series
 SCALE_GAP = 10          # a place whose values are this many times larger (or smaller) is left out
@@ -63,19 +66,19 @@ def time_series(ind: dict, ser: dict, goals: list) -> ch.Chart:
     kept, dropped = comparable(ser) if ser else ({}, [])
     goals = [t for t in goals if t["geography"] in kept or not kept]
     geos = list(kept) + [t["geography"] for t in goals if t["geography"] not in kept]
-    rows = [{"period": p, "value": v, "geo": g, "kind": "实际", "text": fx.display_value(f)}
+    rows = [{"period": p, "value": v, "geo": g, "kind": T("indicator.actual"), "text": fx.display_value(f)}
             for g, pts in kept.items() for p, v, f in pts]
-    marks = [{"period": t["period"], "value": float(t["value"]), "geo": t["geography"], "kind": "目标",
-              "text": "目标 " + fx.display_value(t)} for t in goals]
+    marks = [{"period": t["period"], "value": float(t["value"]), "geo": t["geography"], "kind": T("indicator.target"),
+              "text": T("indicator.target_text", value=fx.display_value(t))} for t in goals]
     links = [row for t, m in zip(goals, marks) if kept.get(t["geography"])
              for row in ({**_last(kept[t["geography"]], t["geography"])}, m)]
     order = sorted({r["period"] for r in rows + marks}, key=lambda p: (fx.period_key(p), len(p), p))
-    x = alt.X("period:O", sort=order, title="时期", axis=alt.Axis(labelAngle=0))
-    y = alt.Y("value:Q", title=f"{ind['name']} ({unit})" if unit else ind["name"])
+    x = alt.X("period:O", sort=order, title=T("indicator.period"), axis=alt.Axis(labelAngle=0))
+    y = alt.Y("value:Q", title=T("with_unit", name=ind["name"], unit=unit) if unit else ind["name"])
     colour = alt.Color("geo:N", title=None, sort=geos, scale=alt.Scale(domain=geos, range=colours(geos)),
                        legend=alt.Legend(orient="top", direction="horizontal"))
-    tip = [alt.Tooltip("geo:N", title="地区"), alt.Tooltip("period:N", title="时期"),
-           alt.Tooltip("text:N", title="数值"), alt.Tooltip("kind:N", title="类型")]
+    tip = [alt.Tooltip("geo:N", title=T("indicator.place")), alt.Tooltip("period:N", title=T("indicator.period")),
+           alt.Tooltip("text:N", title=T("value")), alt.Tooltip("kind:N", title=T("indicator.kind"))]
     # 辽宁省 drawn last, on top (its points often equal the nation's: the same survey rates)
     layers = [alt.Chart(alt.Data(values=part)).mark_line(point=alt.OverlayMarkDef(filled=True, size=60))
               .encode(x=x, y=y, color=colour, tooltip=tip)
@@ -92,45 +95,53 @@ def time_series(ind: dict, ser: dict, goals: list) -> ch.Chart:
                       .encode(x=x, y=y, text=alt.Text("text:N")))
     desc = series_sentence(ind, kept, goals, dropped, unit)
     chart = alt.layer(*layers).properties(height=260)
-    return ch.Chart(f"indicator-{ind['id']}", f"{ind['name']}：历年数值", desc, ch.base_config(chart, desc))
+    return ch.Chart(f"indicator-{ind['id']}", T("indicator.series_title", name=ind["name"]), desc,
+                    ch.base_config(chart, desc))
 
 
 def _last(pts: list, geo: str) -> dict:
     p, v, f = pts[-1]
-    return {"period": p, "value": v, "geo": geo, "kind": "实际", "text": fx.display_value(f)}
+    return {"period": p, "value": v, "geo": geo, "kind": T("indicator.actual"), "text": fx.display_value(f)}
 
 
 def series_sentence(ind, kept, goals, dropped, unit) -> str:
     parts = []
     for geo, pts in kept.items():
         first, last = pts[0], pts[-1]
-        parts.append(f"{geo}从{first[0]}的{ch.fmt(first[1])}到{last[0]}的{ch.fmt(last[1])}" if len(pts) > 1
-                     else f"{geo}{first[0]}为{ch.fmt(first[1])}")
-    text = f"折线图：{ind['name']}（{unit or '无单位'}），" + "；".join(parts)
+        parts.append(T("indicator.from_to", place=geo, first=first[0], first_value=ch.fmt(first[1]), last=last[0],
+                       last_value=ch.fmt(last[1])) if len(pts) > 1
+                     else T("indicator.single", place=geo, period=first[0], value=ch.fmt(first[1])))
+    text = T("indicator.series", name=ind["name"], unit_or_none=unit or T("no_unit"),
+             parts=T("indicator.parts").join(parts))
     if goals:
-        text += "；目标（空心菱形）：" + "、".join(f"{t['geography']}{t['period']}年{ch.fmt(float(t['value']))}"
-                                          for t in goals)
+        text += T("indicator.goals", goals=T("list").join(
+            T("indicator.goal", place=t["geography"], period=t["period"], value=ch.fmt(float(t["value"])))
+            for t in goals))
     if dropped:
-        text += f"；{'、'.join(dropped)}的数值量级不同，未画入（见下表）"
-    return text + "。"
+        text += T("indicator.dropped", places=T("list").join(dropped))
+    return text + T("indicator.end")
 
 
 def places(ind: dict, ser: dict) -> ch.Chart:
     """Ranked bars of the places' latest values; among three or more places the nation (their
     total) and the unattributed rest (其他…) are not ranked, the sentence gives the nation's value."""
     unit = chart_unit(ser, ind)
-    ranked = {g: s for g, s in ser.items() if g != fx.NATION and not g.startswith("其他")}
+    ranked = {g: s for g, s in ser.items() if g != fx.NATION and not g.startswith(T("indicator.others"))}
     ranked = ranked if len(ranked) >= 3 else ser
     pts = sorted(({"label": g, "value": s[-1][1], "highlight": g == fx.LIAONING, "period": s[-1][0]}
                   for g, s in ranked.items()), key=lambda p: -p["value"])[:ch.MAX_BARS]
     rank = next((i for i, p in enumerate(pts, 1) if p["highlight"]), None)
-    periods = sorted({p["period"] for p in pts}, key=fx.period_key)
-    where = f"辽宁省排第{rank}位（{ch.fmt(pts[rank - 1]['value'])}{unit}）" if rank else "其中没有辽宁省"
-    nation = f"全国为{ch.fmt(ser[fx.NATION][-1][1])}{unit}（不参与排列）；" if fx.NATION in ser and ranked is not ser else ""
-    desc = (f"条形图：{ind['name']}（{unit or '无单位'}，{'、'.join(periods)}），{len(pts)}个地区从高到低排列，"
-            f"{where}，最高为{pts[0]['label']}（{ch.fmt(pts[0]['value'])}{unit}）；{nation}".rstrip("；") + "。")
-    title = f"{ind['name']} ({unit})" if unit else ind["name"]
-    return ch.Chart(f"indicator-{ind['id']}", f"{ind['name']}：各地区", desc, ch.ranked_bars(pts, title, desc))
+    periods = sorted({p["period"] for p in pts}, key=lambda p: (fx.period_key(p), len(p), p))  # ties: as the series
+    where = (T("indicator.rank", place=fx.LIAONING, rank=rank, value=ch.fmt(pts[rank - 1]["value"]), unit=unit)
+             if rank else T("indicator.absent", place=fx.LIAONING))
+    nation = (T("indicator.nation", place=fx.NATION, value=ch.fmt(ser[fx.NATION][-1][1]), unit=unit)
+              if fx.NATION in ser and ranked is not ser else "")
+    desc = T("indicator.places", name=ind["name"], unit_or_none=unit or T("no_unit"), periods=T("list").join(periods),
+             count=len(pts), where=where, top=pts[0]["label"], top_value=ch.fmt(pts[0]["value"]), unit=unit,
+             nation=nation)
+    title = T("with_unit", name=ind["name"], unit=unit) if unit else ind["name"]
+    return ch.Chart(f"indicator-{ind['id']}", T("indicator.places_title", name=ind["name"]), desc,
+                    ch.ranked_bars(pts, title, desc))
 
 
 def sparkline(ind: dict, df) -> ch.Chart | None:
@@ -142,8 +153,8 @@ def sparkline(ind: dict, df) -> ch.Chart | None:
     alt = ch.altair()
     pts = ser[geo]
     rows = [{"period": p, "value": v} for p, v, _ in pts]
-    desc = (f"迷你折线图：{geo}{ind['name']}，{pts[0][0]}为{ch.fmt(pts[0][1])}，"
-            f"{pts[-1][0]}为{ch.fmt(pts[-1][1])}。")
+    desc = T("indicator.spark", place=geo, name=ind["name"], first=pts[0][0], first_value=ch.fmt(pts[0][1]),
+             last=pts[-1][0], last_value=ch.fmt(pts[-1][1]))
     order = [r["period"] for r in rows]
     line = alt.Chart(alt.Data(values=rows)).mark_line(color=ch.HIGHLIGHT if geo == fx.LIAONING else ch.BASE,
                                                       point=alt.OverlayMarkDef(size=16)).encode(
@@ -151,4 +162,4 @@ def sparkline(ind: dict, df) -> ch.Chart | None:
     spec = line.properties(width=SPARK_W, height=SPARK_H, description=desc).configure(
         background="white").configure_view(stroke=None).to_dict(validate=False)  # validated in the tests
     spec["$schema"] = f"https://vega.github.io/schema/vega-lite/v{ch.VL_VERSION.split('.')[0]}.json"
-    return ch.Chart(f"spark-{ind['id']}", f"{ind['name']}（{geo}）", desc, spec)
+    return ch.Chart(f"spark-{ind['id']}", T("indicator.spark_title", name=ind["name"], place=geo), desc, spec)

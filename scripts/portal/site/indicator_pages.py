@@ -16,15 +16,14 @@ import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from scripts.portal.site import analysis_downloads
 from scripts.portal.site import facts as fx
 from scripts.portal.site import indicator_charts as ic
 from scripts.portal.site import pages
-from scripts.portal.site import plan_tracker
+from scripts.portal.site import plan_tracker, texts
 
-TEXTS = yaml.safe_load(Path(__file__).with_name("indicator_texts.yaml").read_text(encoding="utf-8"))
+T = texts.load("indicator_texts")
+TEXTS = T.all()   # the templates' texts (texts.index.intro …)
 DOWNLOADS = "downloads/by-indicator"
 
 
@@ -75,7 +74,7 @@ def outputs(e, sec: Section | None, site_url: str) -> dict:
         e, "indicator_index.md.j2", "indicators/index.md", texts=TEXTS, groups=topic_groups(sec),
         whole=analysis_downloads.ANALYSIS_DOWNLOADS if sec.layer.package.name in sec.portal.derived else [],
         answer=lambda ind: fx.search_answer(sec.layer.facts_of(ind["id"]), ind.get("unit") or ""),
-        fm=pages.front_matter(title="指标", description=TEXTS["index"]["description"])).encode("utf-8")
+        fm=pages.front_matter(title=T("page_titles.index"), description=T("index.description"))).encode("utf-8")
     out["plan.md"] = plan_page(e, sec).encode("utf-8")
     return out
 
@@ -87,7 +86,7 @@ def nav(sec: Section | None) -> list:
         return []
     groups = [{pages.plain(t["name"]): [topic_doc(t)] + [{pages.plain(i["name"]): indicator_doc(i)} for i in inds]}
               for t, inds in topic_groups(sec)]
-    return [{"指标": ["indicators/index.md", *groups]}, {"规划进度": "plan.md"}]
+    return [{T("nav.indicators"): ["indicators/index.md", *groups]}, {T("nav.plan"): "plan.md"}]
 
 
 # ---------------------------------------------------------------- paths and lookups
@@ -158,7 +157,7 @@ def source_link(sec: Section, fact: dict) -> dict:
     sentence of a key figure)}."""
     pkg, raw = source_of(sec, fact)
     report = pkg.report if pkg is not None else None
-    short = TEXTS["report_short"].get(fact["report"]) or (report.title if report else fact["report"])
+    short = T.data("report_short").get(fact["report"]) or (report.title if report else fact["report"])
     url = ""
     if pkg is not None and raw is not None:
         doc = section_page_of(sec, pkg, raw) if pages.is_key_figures(pkg) else pages.dataset_doc(pkg)
@@ -188,7 +187,7 @@ def indicator_page(e, sec: Section, ind: dict, doc: str, site_url: str, csv_size
         whole=analysis_downloads.ANALYSIS_DOWNLOADS if layer.package.name in sec.portal.derived else [],
         fm=pages.front_matter(
             title=pages.plain(ind["name"]),
-            description=pages.plain(f"{ind['name']}：{answer}。" + TEXTS["indicator"]["description"]),
+            description=pages.plain(T("summary", name=ind["name"], answer=answer) + T("indicator.description")),
             search_kind="indicator", search_terms=search_terms(ind), search_answer=pages.plain(answer)))
 
 
@@ -216,8 +215,8 @@ def topic_page(e, sec: Section, topic: dict, doc: str) -> str:
     return pages.render(e, "topic.md.j2", doc, topic=topic, rows=rows, datasets=own, also=also, texts=TEXTS,
                         display=fx.display_value, indicator_doc=indicator_doc, page_url=page_url,
                         fm=pages.front_matter(title=pages.plain(topic["name"]),
-                                              description=pages.plain(f"{topic['name']}：{len(inds)} 项指标的最新数值、"
-                                                                      f"变化与来源数据集")))
+                                              description=pages.plain(
+                                                  T("topic_description", name=topic["name"], count=len(inds)))))
 
 
 def plan_page(e, sec: Section) -> str:
@@ -230,9 +229,9 @@ def plan_page(e, sec: Section) -> str:
     count = sum(len(g["items"]) for g in groups)
     return pages.render(e, "plan.md.j2", "plan.md", groups=groups, texts=TEXTS, display=fx.display_value,
                         page_url=page_url, indicator_doc=indicator_doc, liaoning=fx.LIAONING,
-                        short=lambda slug: TEXTS["report_short"].get(slug) or slug,
-                        fm=pages.front_matter(title="规划目标进度", description=pages.plain(
-                            f"数字辽宁发展规划的 {count} 项量化目标：2020 年基数、2025 年目标、后续报告中的最新数值与进度")))
+                        short=lambda slug: T.data("report_short").get(slug) or slug,
+                        fm=pages.front_matter(title=T("page_titles.plan"),
+                                              description=pages.plain(T("plan_description", count=count))))
 
 
 # ---------------------------------------------------------------- downloads

@@ -20,11 +20,12 @@ import jinja2
 import yaml
 
 from scripts.portal import settings
-from scripts.portal.site import catalog, feed, findings, schemaorg
+from scripts.portal.site import catalog, feed, findings, schemaorg, texts
 from scripts.portal.site.charts import MAX_CHART_ROWS, fmt, shape_of, too_long_to_chart
 
 TEMPLATES = Path(__file__).with_name("templates")
-LABELS = yaml.safe_load(Path(__file__).with_name("labels.yaml").read_text(encoding="utf-8"))
+T = texts.load("labels")
+LABELS = T.all()   # the templates' words (labels.checks …)
 MD_ESCAPE = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")  # what Python-Markdown (+tables) can escape
 MD_IN_ATTRIBUTE = re.compile(r"[\\`*_{}\[\]()!|~^<>]")  # Markdown syntax characters (after html.escape)
 BLOCK_START = re.compile(r"^[=~:^?%]")  # other block syntax (content tabs, fences, ...) a line may open with
@@ -169,12 +170,11 @@ def portal_readme(e, portal, site_url: str) -> str:
 
 
 def is_key_figures(pkg) -> bool:
-    return pkg.source.get("table") == "key-figures"
+    return pkg.kind == "key-figures"
 
 
 def table_label(pkg) -> str:
-    table = str(pkg.source.get("table", ""))
-    return "关键数字" if table == "key-figures" else table
+    return T("key_figures") if is_key_figures(pkg) else str(pkg.source.get("table", ""))
 
 
 def dataset_doc(pkg) -> str:
@@ -198,7 +198,7 @@ def key_figure_sections(pkg) -> list:
     never a count of rows."""
     sections: dict = {}
     for raw in sorted(pkg.raw_rows, key=lambda r: int(r.get("source_line") or 0)):
-        sections.setdefault(raw.get("section") or "正文", []).append(raw)
+        sections.setdefault(raw.get("section") or T("body_section"), []).append(raw)
     return [{"k": k, "id": f"s{k}", "name": name, "rows": rows, "doc": section_doc(pkg, k), "count": len(rows)}
             for k, (name, rows) in enumerate(sections.items(), 1)]
 
@@ -219,9 +219,11 @@ def package_pages(e, pkg, downloads: list, charts: list, cite: dict, site_url: s
         out[sec["doc"]] = render(e, "key_figures_section.md.j2", sec["doc"], pkg=pkg, sec=sec, sections=sections,
                                  fig_anchor=fig_anchor, report_doc=report_doc(pkg.report), row_anchor=row_anchor,
                                  fig_ids={f["id"] for f in pkg.source.get("figures") or []},
-                                 fm=front_matter(title=plain(f"{pkg.report.title}关键数字：{sec['name']}"),
-                                                 description=plain(f"{pkg.report.title}正文“{sec['name']}”一节中的"
-                                                                   f"{sec['count']}个关键数字"),
+                                 fm=front_matter(title=plain(T("pages.section_title", report=pkg.report.title,
+                                                               section=sec["name"])),
+                                                 description=plain(T("pages.section_description",
+                                                                     report=pkg.report.title, section=sec["name"],
+                                                                     count=sec["count"])),
                                                  search_kind="key-figures", search_facts=section_facts(sec)))
     out[doc] = render(e, "dataset.md.j2", doc, data=data, pkg=pkg, src=pkg.source, sections=sections,
                       csv_url=f"{site_url}downloads/{pkg.name}/data.csv",
@@ -240,27 +242,29 @@ def global_pages(e, data: SiteData) -> dict:
     portal = data.portal
     out["index.md"] = render(e, "home.md.j2", "index.md", data=data, portal=portal,
                              headline=headline_figures(portal),
-                             fm=front_matter(title="首页", description=plain(
-                                 f"{len(portal.reports)} 份报告、{len(portal.packages)} 个数据集的开放数据门户")))
+                             fm=front_matter(title=T("pages.home"), description=plain(T(
+                                 "pages.home_description", reports=len(portal.reports), packages=len(portal.packages)))))
     for report in portal.reports:
         doc = report_doc(report)
         out[doc] = render(e, "report.md.j2", doc, data=data, report=report,
                           key_figures=report_key_figures(report), figures=report_figures(report),
                           fig_anchor=fig_anchor, fig_ids={f["id"] for f in report_figures(report)},
                           cite=data.citations[f"report:{report.slug}"],
-                          fm=front_matter(title=plain(report.title), description=plain(
-                              f"{report.title}（{report.publisher}，{report.published}）的表格与关键数字"),
+                          fm=front_matter(title=plain(report.title), description=plain(T(
+                              "pages.report_description", title=report.title, publisher=report.publisher,
+                              published=report.published)),
                               search_kind="report"))
     out["catalog.md"] = render(e, "catalog.md.j2", "catalog.md", data=data, portal=portal,
-                               fm=front_matter(title="数据目录", description="全部数据集一览，按主题浏览"))
+                               fm=front_matter(title=T("pages.catalog"), description=T("pages.catalog_description")))
     out["comparisons.md"] = render(e, "comparisons.md.j2", "comparisons.md", data=data,
                                    cmp=data.comparisons,
-                                   fm=front_matter(title="报告对比", description="辽宁与全国、辽宁在各省中的位次、规划目标进度"))
+                                   fm=front_matter(title=T("pages.comparisons"),
+                                                   description=T("pages.comparisons_description")))
     out.update(about_pages(e, portal))
     return out
 
 
-CN_DIGITS = "零一二三四五六七八九十"
+CN_DIGITS = T("cn_digits")
 
 
 def cn_number(n: int) -> str:
@@ -277,10 +281,10 @@ def about_pages(e, portal) -> dict:
               "acknowledged": sum(q.get("status") == "discrepancy" for p in portal.packages for q in p.quality)}
     return {
         "about.md": render(e, "about.md.j2", "about.md", counts=counts, fm=front_matter(
-            title="关于与方法", description="数据如何从报告中提取、如何校验、数据约定、许可与报错方式")),
+            title=T("pages.about"), description=T("pages.about_description"))),
         "recipe-reference.md": render(e, "recipe_reference.md.j2", "recipe-reference.md",
                                       sections=reference.sections(), fm=front_matter(
-                                          title="配方参考", description="表格配方与关键数字配置的每个键：说明与示例")),
+                                          title=T("pages.reference"), description=T("pages.reference_description"))),
     }
 
 
@@ -293,14 +297,16 @@ def nav(portal, extra: list = ()) -> list:
     """The menu: home, catalogue, comparisons, `extra` (the indicator sections), the reports
     (each with its datasets; key-figure section pages are reached from their dataset page, not
     the menu, which every page carries), about."""
-    items = [{"首页": "index.md"}, {"数据目录": "catalog.md"}, {"报告对比": "comparisons.md"}, *extra]
+    items = [{T("nav.home"): "index.md"}, {T("nav.catalog"): "catalog.md"}, {T("nav.comparisons"): "comparisons.md"},
+             *extra]
     for report in portal.reports:
         children = [report_doc(report)]
         for pkg in report.packages:
-            label = "关键数字" if is_key_figures(pkg) else f"{table_label(pkg)} {pkg.title}"
+            label = T("key_figures") if is_key_figures(pkg) else f"{table_label(pkg)} {pkg.title}"
             children.append({plain(label): dataset_doc(pkg)})
         items.append({plain(report.title): children})
-    items.append({"关于": ["about.md", {"数据约定": "conventions.md"}, {"配方参考": "recipe-reference.md"}]})
+    items.append({T("nav.about"): ["about.md", {T("nav.conventions"): "conventions.md"},
+                                    {T("nav.reference"): "recipe-reference.md"}]})
     return items
 
 
@@ -313,10 +319,10 @@ def fact_answer(row: dict) -> str:
     "3,052.1 万人（辽宁省，2020-12）", "目标 80 家（辽宁省，2025）"."""
     value = str(row.get("value") or "")
     shown = num(value) if re.fullmatch(r"-?\d+(\.\d+)?", value) else value
-    where = "，".join(str(x) for x in (row.get("geography"), row.get("period")) if x)
-    target = "目标 " if row.get("kind") == "target" else ""
+    where = T("fact_answer.joiner").join(str(x) for x in (row.get("geography"), row.get("period")) if x)
+    target = T("fact_answer.target") if row.get("kind") == "target" else ""
     text = f"{target}{row.get('qualifier') or ''}{shown} {row.get('unit') or ''}".strip()
-    return plain(text + (f"（{where}）" if where else ""))
+    return plain(text + (T("fact_answer.where", where=where) if where else ""))
 
 
 def section_facts(sec: dict) -> list:

@@ -10,8 +10,10 @@ progress of a province-wide target. Pure data: indicator_pages.py renders it.
 from __future__ import annotations
 
 from scripts.portal.site import facts as fx
+from scripts.portal.site import texts
 
-RATE_UNITS = ("%", "‰", "个百分点")
+T = texts.load("indicator_texts")
+RATE_UNITS = tuple(T.data("rates.units"))
 
 
 def rows(layer, sources) -> list:
@@ -103,8 +105,8 @@ def needed(start: dict, t: dict) -> dict | None:
         return None
     a, b, years = float(start["value"]), float(t["value"]), y1 - y0
     if t["unit"] in RATE_UNITS:
-        return {"value": round((b - a) / years, 2), "unit": " 个百分点/年", "from": start["period"], "years": years}
+        return {"value": round((b - a) / years, 2), "unit": T("rates.points_per_year"), "from": start["period"], "years": years}
     if a <= 0 or b <= 0:
         return None
-    return {"value": round(100 * ((b / a) ** (1 / years) - 1), 1), "unit": "%/年", "from": start["period"],
+    return {"value": round(100 * ((b / a) ** (1 / years) - 1), 1), "unit": T("rates.percent_per_year"), "from": start["period"],
             "years": years}

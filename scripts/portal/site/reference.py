@@ -5,15 +5,17 @@ from __future__ import annotations
 import yaml
 
 from scripts.portal.extract.recipe import schema
+from scripts.portal.site import texts
 
+T = texts.load("meta_texts")
 SECTIONS = [  # (title, $defs entry or None for the top level, what the keys belong to)
-    ("表格配方 Table recipe", None, "scripts/portal/recipes/tables/<package-name>.yaml"),
-    ("字段 Field", "field", "each item of fields:"),
-    ("图表提示 Display", "display", "display:"),
-    ("已确认的原文不一致 Acknowledgement", "acknowledgement", "each item of acknowledged:"),
-    *[(f"检查 check: {kind}", f"check_{kind}", "an item of checks:")
+    (T("reference.table"), None, "scripts/portal/recipes/tables/<package-name>.yaml"),
+    (T("reference.field"), "field", "each item of fields:"),
+    (T("reference.display"), "display", "display:"),
+    (T("reference.acknowledgement"), "acknowledgement", "each item of acknowledged:"),
+    *[(T("reference.check", kind=kind), f"check_{kind}", "an item of checks:")
       for kind in ("sum", "share_sum", "share", "growth", "parts", "ratio", "blocks", "formula")],
-    ("关键数字 key-figures.yaml", "key_figures", "recipes/key-figures.yaml, under the report's slug"),
+    (T("reference.key_figures"), "key_figures", "recipes/key-figures.yaml, under the report's slug"),
 ]
 
 

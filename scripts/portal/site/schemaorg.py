@@ -14,11 +14,13 @@ from __future__ import annotations
 import re
 
 from scripts.portal.site.catalog import http_iri, licence_url, page_path
+from scripts.portal.site import texts
 from scripts.portal.site.citation import PORTAL_NAME
 
 DESCRIPTION_MIN, DESCRIPTION_MAX = 50, 5000
-PLACES = (("沈阳", "沈阳市"), ("辽宁", "辽宁省"))   # most specific first
-COUNTRY = "中国"
+T = texts.load("meta_texts")
+PLACES = tuple(tuple(p) for p in T.data("schemaorg.places"))   # (word, place), most specific first
+COUNTRY = T("schemaorg.country")
 
 
 def dataset_jsonld(name: str, description: str, url: str, identifier: str, temporal: str, spatial: str,
@@ -80,7 +82,7 @@ def description_of(text: str, context: str) -> str:
     if len(text) < DESCRIPTION_MIN:
         text = f"{text} {context}".strip() if context not in text else text
     if len(text) < DESCRIPTION_MIN:
-        text += f"（{PORTAL_NAME}整理的开放数据，可下载 CSV、XLSX、JSON 与 Data Package 格式。）"
+        text += T("schemaorg.description_tail", portal=PORTAL_NAME)
     return text if len(text) <= DESCRIPTION_MAX else text[:DESCRIPTION_MAX - 1] + "…"
 
 
@@ -113,7 +115,8 @@ def spatial_of(pkg) -> str:
 
 def for_package(pkg, downloads: list, site_url: str) -> dict:
     src = pkg.source
-    context = f"数据照录自《{pkg.report.title}》{src.get('table', '')}（{pkg.report.publisher}，{pkg.report.published}）。"
+    context = T("schemaorg.context", report=pkg.report.title, table=src.get("table", ""),
+                publisher=pkg.report.publisher, published=pkg.report.published)
     return dataset_jsonld(
         pkg.title, pkg.description or pkg.title, site_url + page_path(pkg), pkg.name,
         temporal_of(pkg), spatial_of(pkg),
