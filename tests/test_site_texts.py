@@ -1,4 +1,4 @@
-"""site/texts.py and the reader texts of the site generator (issue 12): every text the code
+"""The reader texts of the site generator (issue 12): every text the code
 asks for exists in its YAML file with exactly the placeholders the code fills, every text in
 those files is asked for, and the site modules keep no reader text in string literals."""
 
@@ -12,29 +12,28 @@ from pathlib import Path
 import pytest
 import yaml
 
-from scripts.portal.site import texts
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "scripts" / "portal" / "site"
 
 
 def _is_load(node) -> bool:
-    """texts.load(...) or load(...) / texts.Texts(...)."""
+    """Texts.beside(__file__, "x.yaml") (scripts/portal/texts.py)."""
     f = node.func if isinstance(node, ast.Call) else None
-    name = f.attr if isinstance(f, ast.Attribute) else getattr(f, "id", None)
-    return name in ("load", "Texts") and (not isinstance(f, ast.Attribute) or getattr(f.value, "id", "") == "texts")
+    return (isinstance(f, ast.Attribute) and f.attr == "beside" and getattr(f.value, "id", "") == "Texts"
+            and len(node.args) == 2 and isinstance(node.args[1], ast.Constant))
 
 
 def lookups(path: Path) -> list:
     """Every text lookup in a module: (file, key, keywords or None for a .get, **values used, line).
-    Names bound to texts.load("file") are text sources; names bound to SOURCE.data("key") are
+    Names bound to Texts.beside(__file__, "file.yaml") are text sources; names bound to SOURCE.data("key") are
     mappings whose constant subscripts are lookups too."""
     tree = ast.parse(path.read_text("utf-8"))
     sources, mappings, out = {}, {}, []
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and _is_load(node.value):
             for t in node.targets:
-                sources[t.id] = node.value.args[0].value
+                sources[t.id] = node.value.args[1].value.removesuffix(".yaml")
     for node in ast.walk(tree):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
             f = node.value.func
@@ -108,7 +107,7 @@ def leaves(value, prefix=""):
 
 def test_every_text_in_a_texts_file_is_used():
     """A text nobody asks for is dead weight for a translator: every leaf of a file the code
-    loads with texts.load is asked for, itself or through a .data of a mapping above it. (A file
+    loads with Texts.beside is asked for, itself or through a .data of a mapping above it. (A file
     handed whole to templates, T.all(), is read there and is not checked here.)"""
     used: dict = {}
     for _, file, key, *_ in ALL:
@@ -120,28 +119,6 @@ def test_every_text_in_a_texts_file_is_used():
         unused = [leaf for leaf in leaves(doc)
                   if not any(leaf == k or leaf.startswith(k + ".") for k in keys)]
         assert unused == [], f"site/{file}.yaml: texts no code asks for: {unused}"
-
-
-def test_loader_formats_and_names_what_is_missing(tmp_path, monkeypatch):
-    (tmp_path / "demo.yaml").write_text("a:\n  b: 共{count}项\n  braces: '{{x}}'\n  items: [一, 二]\n", "utf-8")
-    (tmp_path / "bad.yaml").write_text("- 一\n", "utf-8")
-    monkeypatch.setattr(texts, "SITE", tmp_path)
-    texts.read.cache_clear()
-    try:
-        t = texts.load("demo")
-        assert t("a.b", count=3) == "共3项"
-        assert t("a.braces") == "{x}"
-        assert t.data("a.items") == ["一", "二"]
-        with pytest.raises(KeyError, match=r"demo\.yaml has no text 'a\.c'"):
-            t("a.c")
-        with pytest.raises(TypeError, match="not a text"):
-            t("a.items")
-        with pytest.raises(KeyError):
-            t("a.b")  # a placeholder the caller did not fill
-        with pytest.raises(ValueError, match="bad.yaml"):
-            texts.load("bad").data("x")
-    finally:
-        texts.read.cache_clear()
 
 
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")

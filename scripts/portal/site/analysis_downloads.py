@@ -17,10 +17,10 @@ from pathlib import Path
 
 from scripts.portal.model.frames import FACTS_PACKAGE
 from scripts.portal.model.reader import Package, Portal
-from scripts.portal.site import texts
+from scripts.portal.texts import Texts
 from scripts.portal.site.downloads import XLSX_TIME, normalise_zip, set_cell
 
-T = texts.load("meta_texts")
+T = Texts.beside(__file__, "meta_texts.yaml")
 ANALYSIS_DOWNLOADS = [
     (T("downloads.facts_csv"), "downloads/indicators/facts.csv", "text/csv"),
     (T("downloads.facts_json"), "downloads/indicators/facts.json", "application/json"),

@@ -56,7 +56,9 @@ def code_version() -> str:
     files = sorted({p for pattern in CODE_FILES for p in SITE.glob(pattern) if p.is_file()})
     files.append(SITE.parent / "__init__.py")  # __version__
     files.append(SITE.parent / "settings.yaml")  # portal name, highlighted place, ...
-    files += sorted((SITE.parent / "model").glob("*.py"))  # how packages are read
+    files += sorted((SITE.parent / "model").glob("*.py"))  # how packages are read ...
+    files += sorted((SITE.parent / "model").glob("*.yaml")) + sorted((SITE.parent / "model" / "schemas").glob("*.json"))
+    files += [SITE.parent / "rowtypes.py", SITE.parent / "texts.py"]  # ... which rows are data; the words loader
     files.append(SITE.parent / "extract" / "recipe-schema.yaml")  # the recipe reference page
     for p in files:
         parts += [p.relative_to(SITE.parent).as_posix(), p.read_bytes()]

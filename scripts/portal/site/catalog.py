@@ -11,10 +11,10 @@ import json
 import re
 from pathlib import Path
 
-from scripts.portal.site import texts
+from scripts.portal.texts import Texts
 from scripts.portal.site.citation import PORTAL_NAME, PORTAL_NAME_EN
 
-T = texts.load("meta_texts")
+T = Texts.beside(__file__, "meta_texts.yaml")
 
 DCAT_CONTEXT = {
     "dcat": "http://www.w3.org/ns/dcat#",

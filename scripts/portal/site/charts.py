@@ -20,9 +20,9 @@ from pathlib import Path
 
 from scripts.portal import settings
 from scripts.portal.model.reader import Package
-from scripts.portal.site import texts
+from scripts.portal.texts import Texts
 
-T = texts.load("chart_texts")   # every word a reader sees in a chart
+T = Texts.beside(__file__, "chart_texts.yaml")   # every word a reader sees in a chart
 WORDS = T.data("vocabulary")     # what the charts recognise in printed titles and units
 OPEN = "".join(re.escape(o) for o, _ in WORDS["brackets"])    # regex class bodies: ( （ and ) ）
 CLOSE = "".join(re.escape(c) for _, c in WORDS["brackets"])

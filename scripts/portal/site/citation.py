@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 
 from scripts.portal import settings
-from scripts.portal.site import texts
+from scripts.portal.texts import Texts
 
-T = texts.load("meta_texts")
+T = Texts.beside(__file__, "meta_texts.yaml")
 PORTAL_NAME = settings.portal_name()
 PORTAL_NAME_EN = settings.portal_name_en()
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import yaml
 
 from scripts.portal.site import charts as ch
-from scripts.portal.site import texts
+from scripts.portal.texts import Texts
 
-T = texts.load("chart_texts")
+T = Texts.beside(__file__, "chart_texts.yaml")
 
 CONFIG = Path(__file__).with_name("comparisons.yaml")
 SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scripts.portal.model.reader import Package, Portal
-from scripts.portal.site import texts
+from scripts.portal.texts import Texts
 
-T = texts.load("meta_texts")
+T = Texts.beside(__file__, "meta_texts.yaml")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 XLSX_TIME = dt.datetime(2000, 1, 1)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

@@ -16,10 +16,10 @@ import yaml
 
 from scripts.portal.errors import PortalError
 from scripts.portal.model.reader import Package, load_package
-from scripts.portal.site import texts
+from scripts.portal.texts import Texts
 from scripts.portal.site.charts import fmt
 
-T = texts.load("indicator_texts")
+T = Texts.beside(__file__, "indicator_texts.yaml")
 LIAONING = T("places.liaoning")
 NATION = T("places.nation")
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}")   # ids become file names and URLs

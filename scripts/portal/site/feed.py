@@ -14,10 +14,10 @@ import re
 from xml.sax.saxutils import escape as _escape, quoteattr as _quoteattr
 
 from scripts.portal.site.catalog import http_iri, page_path
-from scripts.portal.site import texts
+from scripts.portal.texts import Texts
 from scripts.portal.site.citation import PORTAL_NAME
 
-T = texts.load("meta_texts")
+T = Texts.beside(__file__, "meta_texts.yaml")
 
 FEED = "feed.xml"
 NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from scripts.portal.site import charts as ch
 from scripts.portal.site import facts as fx
-from scripts.portal.site import texts
+from scripts.portal.texts import Texts
 
-T = texts.load("chart_texts")
+T = Texts.beside(__file__, "chart_texts.yaml")
 
 MAX_PLACES = 6          # lines in one time series
 SCALE_GAP = 10          # a place whose values are this many times larger (or smaller) is left out

@@ -16,13 +16,14 @@ import posixpath
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from scripts.portal.texts import Texts
 from scripts.portal.site import analysis_downloads
 from scripts.portal.site import facts as fx
 from scripts.portal.site import indicator_charts as ic
 from scripts.portal.site import pages
-from scripts.portal.site import plan_tracker, texts
+from scripts.portal.site import plan_tracker
 
-T = texts.load("indicator_texts")
+T = Texts.beside(__file__, "indicator_texts.yaml")
 TEXTS = T.all()   # the templates' texts (texts.index.intro …)
 DOWNLOADS = "downloads/by-indicator"
 

@@ -20,11 +20,12 @@ import jinja2
 import yaml
 
 from scripts.portal import settings
-from scripts.portal.site import catalog, feed, findings, schemaorg, texts
+from scripts.portal.texts import Texts
+from scripts.portal.site import catalog, feed, findings, schemaorg
 from scripts.portal.site.charts import MAX_CHART_ROWS, fmt, shape_of, too_long_to_chart
 
 TEMPLATES = Path(__file__).with_name("templates")
-T = texts.load("labels")
+T = Texts.beside(__file__, "labels.yaml")
 LABELS = T.all()   # the templates' words (labels.checks …)
 MD_ESCAPE = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")  # what Python-Markdown (+tables) can escape
 MD_IN_ATTRIBUTE = re.compile(r"[\\`*_{}\[\]()!|~^<>]")  # Markdown syntax characters (after html.escape)

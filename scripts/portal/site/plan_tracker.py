@@ -10,9 +10,9 @@ progress of a province-wide target. Pure data: indicator_pages.py renders it.
 from __future__ import annotations
 
 from scripts.portal.site import facts as fx
-from scripts.portal.site import texts
+from scripts.portal.texts import Texts
 
-T = texts.load("indicator_texts")
+T = Texts.beside(__file__, "indicator_texts.yaml")
 RATE_UNITS = tuple(T.data("rates.units"))
 
 

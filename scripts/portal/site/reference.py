@@ -5,9 +5,9 @@ from __future__ import annotations
 import yaml
 
 from scripts.portal.extract.recipe import schema
-from scripts.portal.site import texts
+from scripts.portal.texts import Texts
 
-T = texts.load("meta_texts")
+T = Texts.beside(__file__, "meta_texts.yaml")
 SECTIONS = [  # (title, $defs entry or None for the top level, what the keys belong to)
     (T("reference.table"), None, "scripts/portal/recipes/tables/<package-name>.yaml"),
     (T("reference.field"), "field", "each item of fields:"),

@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 
 from scripts.portal.site.catalog import http_iri, licence_url, page_path
-from scripts.portal.site import texts
+from scripts.portal.texts import Texts
 from scripts.portal.site.citation import PORTAL_NAME
 
 DESCRIPTION_MIN, DESCRIPTION_MAX = 50, 5000
-T = texts.load("meta_texts")
+T = Texts.beside(__file__, "meta_texts.yaml")
 PLACES = tuple(tuple(p) for p in T.data("schemaorg.places"))   # (word, place), most specific first
 COUNTRY = T("schemaorg.country")
 
