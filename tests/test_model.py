@@ -147,3 +147,41 @@ def test_one_definition_of_data_rows():
     assert with_subrows, "the real packages have sub-rows (cnnic-47)"
     for pkg in portal.packages:
         assert pkg.data_rows == rowtypes.data_rows(pkg.rows)
+
+
+def real_copy(tmp_path) -> Path:
+    packages = tmp_path / "packages"
+    shutil.copytree(paths.packages_dir() / "cnnic-47-table-5-web-pages", packages / "cnnic-47-table-5-web-pages")
+    return packages / "cnnic-47-table-5-web-pages"
+
+
+def test_package_bytes_are_what_the_reader_reads(tmp_path):
+    pkg_dir = real_copy(tmp_path)
+    raw, data = reader.package_bytes(pkg_dir)
+    assert raw == (pkg_dir / "datapackage.json").read_bytes()
+    assert data == reader.load_package(pkg_dir).csv_bytes
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d, desc: desc["resources"][0].update(path="../../outside.csv"), "path"),
+    (lambda d, desc: desc["resources"][0].update(hash="sha256:" + "0" * 64), "hash does not match"),
+    (lambda d, desc: desc.update(resources=[]), "resources"),
+])
+def test_package_bytes_refuse_what_the_reader_refuses(tmp_path, edit, message):
+    pkg_dir = real_copy(tmp_path)
+    (tmp_path / "outside.csv").write_text("a\n1\n")
+    desc = json.loads((pkg_dir / "datapackage.json").read_text("utf-8"))
+    edit(pkg_dir, desc)
+    (pkg_dir / "datapackage.json").write_text(json.dumps(desc), "utf-8")
+    with pytest.raises(PortalError, match=message):
+        reader.package_bytes(pkg_dir, tmp_path / "packages")
+
+
+def test_package_bytes_refuse_a_data_file_linked_from_outside(tmp_path):
+    pkg_dir = real_copy(tmp_path)
+    data = pkg_dir / json.loads((pkg_dir / "datapackage.json").read_text("utf-8"))["resources"][0]["path"]
+    (tmp_path / "elsewhere.csv").write_bytes(data.read_bytes())
+    data.unlink()
+    data.symlink_to(tmp_path / "elsewhere.csv")
+    with pytest.raises(PortalError, match="symbolic link"):
+        reader.package_bytes(pkg_dir, tmp_path / "packages")

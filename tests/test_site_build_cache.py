@@ -162,3 +162,21 @@ def test_large_charts_are_rendered_last_with_the_same_bytes(cold, tmp_path, monk
     last = tmp_path / "docs"
     generate(packages, last, cache=seeded_cache(cache, tmp_path / "fresh-cache"))
     assert tree(last) == tree(docs)
+
+
+def test_scan_fingerprints_what_the_reader_reads_and_nothing_it_refuses(tmp_path):
+    packages = tmp_path / "packages"
+    shutil.copytree(FIXTURE_PACKAGES, packages)
+    reports, found = bc.scan(packages)
+    assert reports == bc.sha256_file(packages / "reports.json")
+    names = sorted(p.parent.name for p in packages.glob("*/datapackage.json"))
+    assert [n for n, _ in found] == names and len(set(f for _, f in found)) == len(names)
+    # a descriptor whose data path leaves its package: the scan does not read that file (None: the
+    # full build reports it, located), as the reader refuses it
+    desc_path = packages / names[0] / "datapackage.json"
+    desc = json.loads(desc_path.read_text("utf-8"))
+    desc["resources"][0]["path"] = "../" + names[1] + "/" + desc["resources"][0]["path"]
+    desc_path.write_text(json.dumps(desc), "utf-8")
+    assert bc.scan(packages) is None
+    desc_path.write_text('{"name": NaN}', "utf-8")  # not standard JSON: refused like the reader does
+    assert bc.scan(packages) is None

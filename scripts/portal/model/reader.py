@@ -19,7 +19,7 @@ from pathlib import Path
 
 from scripts.portal.errors import PortalError
 from scripts.portal.model.registry import REPORT_KEYS, Report, report_objects  # noqa: F401 (public API)
-from scripts.portal.model.schema import check, read_json, safe_text
+from scripts.portal.model.schema import check, parse_json, read_json, safe_text
 from scripts.portal.rowtypes import data_rows
 
 BOOKKEEPING = ("row_type", "parent", "source_line")
@@ -216,6 +216,29 @@ def load_package(pkg_dir: Path, root: Path | None = None) -> Package:
     raw_rows, rows = read_rows(name, data, fields, res["path"], set(missing_values(res["schema"])))
     return Package(name=name, path=pkg_dir, descriptor=desc, fields=fields, rows=rows,
                    raw_rows=raw_rows, csv_bytes=data)
+
+
+def package_bytes(pkg_dir: Path, root: Path | None = None) -> tuple[bytes, bytes]:
+    """(descriptor bytes, data file bytes) of one package, read by load_package's rules that need
+    no schema: no symlink out of `root`, strict JSON, a safe relative data path, a plain file
+    within the size limit, the declared hash and size. The build's cache fingerprints these
+    bytes before loading anything (a package that fails here is not fingerprinted: the full
+    build then reports it, located); load_package checks everything else."""
+    pkg_dir = Path(pkg_dir)
+    name = pkg_dir.name
+    root = Path(root) if root is not None else pkg_dir.parent
+    inside(pkg_dir, root, name, None)
+    inside(pkg_dir / DESCRIPTOR, root, name, DESCRIPTOR)
+    try:
+        raw = (pkg_dir / DESCRIPTOR).read_bytes()
+    except OSError as exc:
+        raise PortalError(f"cannot read {DESCRIPTOR}: {exc.strerror}", package=name, file=DESCRIPTOR) from None
+    desc = parse_json(raw, package=name, file=DESCRIPTOR)
+    res = desc.get("resources") if isinstance(desc, dict) else None
+    if not (isinstance(res, list) and res and isinstance(res[0], dict) and isinstance(res[0].get("path"), str)):
+        raise PortalError("no resources[0].path (run make validate)", package=name, file=DESCRIPTOR,
+                          field="resources[0].path")
+    return raw, read_data(pkg_dir, res[0], name, root)
 
 
 def check_references(desc: dict, name: str) -> None:

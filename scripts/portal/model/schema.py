@@ -41,6 +41,11 @@ def read_json(path: Path, *, package: str | None = None, file: str | None = None
         raise PortalError(f"{path.name} is missing", package=package, file=file) from None
     except OSError as exc:
         raise PortalError(f"cannot read {path.name}: {exc.strerror}", package=package, file=file) from None
+    return parse_json(raw, package=package, file=file)
+
+
+def parse_json(raw: bytes, *, package: str | None = None, file: str | None = None):
+    """The JSON value in `raw` (standard JSON in UTF-8: no NaN, no duplicate keys), or a located PortalError."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

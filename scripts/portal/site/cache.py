@@ -79,18 +79,19 @@ def package_fingerprint(descriptor: bytes, data: bytes) -> str:
 
 
 def scan(packages_dir: Path):
-    """(sha256 of reports.json, [(package name, fingerprint)]) read the way load_portal reads
-    them, or None when something is off (the full build then reports the problem)."""
+    """(sha256 of reports.json, [(package name, fingerprint)]) read by the reader's rules
+    (model/reader.py: package_bytes), or None when something is off (the full build then
+    reports the problem, located)."""
+    from scripts.portal.errors import PortalError
+    from scripts.portal.model.reader import package_bytes
+
     try:
         reports = sha256_file(packages_dir / "reports.json")
         out = []
         for desc_path in sorted(packages_dir.glob("*/datapackage.json")):
-            raw = desc_path.read_bytes()
-            path = json.loads(raw)["resources"][0].get("path", "data.csv")
-            if not isinstance(path, str):
-                return None
-            out.append((desc_path.parent.name, package_fingerprint(raw, (desc_path.parent / path).read_bytes())))
-    except (OSError, ValueError, KeyError, IndexError, TypeError, AttributeError):
+            raw, data = package_bytes(desc_path.parent, packages_dir)
+            out.append((desc_path.parent.name, package_fingerprint(raw, data)))
+    except (OSError, PortalError):
         return None
     return (reports, out) if out else None
 
