@@ -352,10 +352,10 @@
 
   var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3;
 
-  /* The index (about 650 KB) is fetched only when a reader reaches for search: portal.js
-   * says "load" on the "portal-search" BroadcastChannel when the search box is focused,
-   * opened or touched (and answers this worker's "hello" if that happened before the worker
-   * was listening). A page view without a search costs no index download. Without
+  /* The index (about 650 KB) is fetched only when portal.js says "load" on the
+   * "portal-search" BroadcastChannel: when a reader reaches for search, or once the page has
+   * loaded and the browser is idle (portal.js answers this worker's "hello" if that happened
+   * before the worker was listening). The index never competes with the page's first paint. Without
    * BroadcastChannel, the index is fetched at once, as before. A query that arrives before
    * the index is answered when it is ready. */
   function startWorker(scope) {

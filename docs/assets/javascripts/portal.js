@@ -296,10 +296,13 @@
     if (dialog && !dialog.hasAttribute("aria-label")) dialog.setAttribute("aria-label", "搜索本站");
   }
 
-  /* Search: the worker (portal-search.js) fetches its index only when asked here, on the
-   * reader's first move towards search: focusing or touching the search box, or opening it
-   * (header button, keyboard shortcut). Set up once: these listeners are on the document,
-   * which instant navigation keeps. */
+  /* Search: the worker (portal-search.js) fetches its index only when asked here: on the
+   * reader's first move towards search (focusing or touching the search box, or opening it:
+   * header button, keyboard shortcut), or once the page has loaded and the browser is idle
+   * (IDLE_SEARCH ms after the load event), so that the index never competes with the page's
+   * first paint and is usually there before a reader types. Set up once: these listeners are
+   * on the document and window, which instant navigation keeps. */
+  var IDLE_SEARCH = 2000;
   var searchChannel = typeof BroadcastChannel === "function" ? new BroadcastChannel("portal-search") : null;
   var searchWanted = false;
 
@@ -320,6 +323,9 @@
     document.addEventListener("change", function (ev) {
       if (ev.target && ev.target.id === "__search" && ev.target.checked) wantSearch();
     });
+    var whenIdle = window.requestIdleCallback || function (fn) { return setTimeout(fn, 0); };
+    var afterLoad = function () { setTimeout(function () { whenIdle(wantSearch); }, IDLE_SEARCH); };
+    if (document.readyState === "complete") afterLoad(); else window.addEventListener("load", afterLoad);
   }
 
   function setup() {
