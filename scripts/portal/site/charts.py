@@ -428,8 +428,14 @@ def key_figures(pkg, disp):
 # ---------------------------------------------------------------- Altair specs
 
 def altair():
-    """Altair, imported on first use (a build with nothing to chart does not load it)."""
+    """Altair, imported on first use (a build with nothing to chart does not load it), with its
+    debug mode off: in debug mode every Altair object validates itself against the Vega-Lite
+    schema as it is made (a third of a chart's build time); the specs are the same, and every
+    chart of the portal is validated once, in tests/test_site_charts.py."""
     import altair as alt
+    from altair.utils import schemapi
+
+    schemapi.disable_debug_mode()
     return alt
 
 
