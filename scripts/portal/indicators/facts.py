@@ -188,7 +188,7 @@ def build_facts(packages_dir: Path, recipes_dir: Path) -> tuple[pd.DataFrame, li
     portal = load_portal(packages_dir)
     parts = []
     for pkg in portal.packages:
-        frame = key_figure_facts(pkg, reg) if pkg.source.get("table") == "key-figures" else table_facts(pkg, reg)
+        frame = key_figure_facts(pkg, reg) if pkg.kind == "key-figures" else table_facts(pkg, reg)
         parts.append(frame.assign(source_package=pkg.name, report=pkg.report.slug))
     names = {p.name for p in portal.packages}
     unknown = sorted({*reg.tables, *(package for package, _ in reg.key_figures)} - names)

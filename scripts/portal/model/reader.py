@@ -366,6 +366,6 @@ def table_order(pkg: Package):
     m = re.fullmatch(r"(附?)表(\d+)", table)
     if m:
         return (1 if m.group(1) else 0, int(m.group(2)), pkg.name)
-    if table == "key-figures":
+    if pkg.kind == "key-figures":
         return (9, 0, pkg.name)
     return (5, 0, pkg.name)
