@@ -185,3 +185,21 @@ def test_package_bytes_refuse_a_data_file_linked_from_outside(tmp_path):
     data.symlink_to(tmp_path / "elsewhere.csv")
     with pytest.raises(PortalError, match="symbolic link"):
         reader.package_bytes(pkg_dir, tmp_path / "packages")
+
+
+def test_accepted_bytes_skip_only_the_schema_check_and_only_for_those_bytes(tmp_path):
+    pkg_dir = real_copy(tmp_path)
+    desc = json.loads((pkg_dir / "datapackage.json").read_text("utf-8"))
+    desc["keywords"] = "not a list"  # a schema violation the other checks do not see
+    (pkg_dir / "datapackage.json").write_text(json.dumps(desc, ensure_ascii=False), "utf-8")
+    with pytest.raises(PortalError, match="keywords"):
+        reader.load_package(pkg_dir)
+    seen = []
+    judged = reader.package_bytes(pkg_dir)
+    pkg = reader.load_package(pkg_dir, accepted=lambda raw, data: seen.append((raw, data)) or (raw, data) == judged)
+    assert seen == [judged] and pkg.csv_bytes == judged[1]
+    with pytest.raises(PortalError, match="keywords"):  # other bytes: checked in full
+        reader.load_package(pkg_dir, accepted=lambda raw, data: False)
+    (pkg_dir / "datapackage.json").write_text(json.dumps(dict(desc, name="other")), "utf-8")
+    with pytest.raises(PortalError, match="differs from its directory"):  # the other checks still run
+        reader.load_package(pkg_dir, accepted=lambda raw, data: True)

@@ -180,3 +180,32 @@ def test_scan_fingerprints_what_the_reader_reads_and_nothing_it_refuses(tmp_path
     assert bc.scan(packages) is None
     desc_path.write_text('{"name": NaN}', "utf-8")  # not standard JSON: refused like the reader does
     assert bc.scan(packages) is None
+
+
+def test_a_package_changed_since_the_last_build_gets_the_full_schema_check(cold, tmp_path, monkeypatch, capsys):
+    """The cache lets unchanged packages skip the reader's JSON Schema check (the last build of
+    the same code loaded these exact bytes); a package whose bytes changed is checked in full."""
+    root, packages, cache, docs = cold
+    from scripts.portal import cli
+    from scripts.portal.model import reader
+
+    work = tmp_path / "packages"
+    shutil.copytree(packages, work)
+    cache2 = seeded_cache(cache, tmp_path / "cache")
+    checked = []
+    real_check = reader.check
+    monkeypatch.setattr(reader, "check", lambda d, *a, **k: checked.append(d.get("name")) or real_check(d, *a, **k))
+    generate(work, tmp_path / "docs", cache=cache2)  # records every fingerprint as accepted
+    checked.clear()
+    change_one_value(work, "liaoning-internet-2020-table-1-app-users")
+    generate(work, tmp_path / "docs", cache=cache2)
+    # changed: checked (by the build and by the worker that regenerates it); the others: skipped
+    assert set(checked) == {"liaoning-internet-2020-table-1-app-users"}, checked
+    desc_path = work / "liaoning-internet-2020-table-1-app-users" / "datapackage.json"
+    desc = json.loads(desc_path.read_text("utf-8"))
+    desc["keywords"] = "not a list"
+    desc_path.write_text(json.dumps(desc, ensure_ascii=False), "utf-8")
+    capsys.readouterr()
+    assert cli.main(["build", "--packages", str(work), "--docs", str(tmp_path / "docs"), "--cache", str(cache2),
+                     "--quiet"]) == 1
+    assert "keywords" in capsys.readouterr().err
