@@ -85,22 +85,24 @@ def test_chinese_font_configured(portal):
 
 
 def test_render_writes_svg_and_uses_cache(portal, tmp_path):
-    chosen = charts.choose(pkg(portal, "liaoning-internet-2020-appendix-1-ipv4-by-province"))
-    first = charts.render(chosen, tmp_path / "out", tmp_path / "cache", png=False)
-    second = charts.render(chosen, tmp_path / "out2", tmp_path / "cache", png=False)
-    assert first["rendered"] == 1 and second["rendered"] == 0 and second["cached"] == 1
-    svg = (tmp_path / "out2" / f"{chosen[0].id}.svg").read_text("utf-8")
+    c = charts.choose(pkg(portal, "liaoning-internet-2020-appendix-1-ipv4-by-province"))[0]
+    first, rendered, cached = charts.render_one(c, tmp_path / "cache", png=False)
+    assert (rendered, cached) == (1, 0)
+    again, rendered, cached = charts.render_one(c, tmp_path / "cache", png=False)
+    assert (rendered, cached) == (0, 1) and again["svg"][0] == first["svg"][0]
+    svg = first["svg"][0].decode("utf-8")
     assert svg.startswith("<svg") and "辽宁" in svg
-    spec = json.loads((tmp_path / "out" / f"{chosen[0].id}.vl.json").read_text("utf-8"))
-    assert spec == chosen[0].spec
+    assert charts.svg_size(first["svg"][0]) == tuple(int(x) for x in re.search(
+        r'<svg[^>]*width="(\d+)" height="(\d+)"', svg).groups())
+    assert json.loads(charts.spec_bytes(c)) == c.spec
 
 
 def test_changed_spec_is_rendered_again(portal, tmp_path):
-    chosen = charts.choose(pkg(portal, "liaoning-internet-2020-appendix-1-ipv4-by-province"))
-    charts.render(chosen, tmp_path / "out", tmp_path / "cache", png=False)
-    chosen[0].spec["description"] += "!"
-    again = charts.render(chosen, tmp_path / "out", tmp_path / "cache", png=False)
-    assert again["rendered"] == 1
+    c = charts.choose(pkg(portal, "liaoning-internet-2020-appendix-1-ipv4-by-province"))[0]
+    charts.render_one(c, tmp_path / "cache", png=False)
+    c.spec["description"] += "!"
+    _, rendered, cached = charts.render_one(c, tmp_path / "cache", png=False)
+    assert (rendered, cached) == (1, 0)
 
 
 # ---------------------------------------------------------------- readable charts (issue 8)

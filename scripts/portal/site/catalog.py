@@ -218,8 +218,3 @@ def json_bytes_with(doc: dict, key: str, items: list) -> bytes:
     token = json.dumps(mark)
     assert text.count(token) == 1
     return (text.replace(token, ",\n  ".join(items)) + "\n").encode("utf-8")
-
-
-def write_json(path: Path, doc) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(json_bytes(doc))

@@ -701,23 +701,3 @@ def _store(path: Path, data: bytes) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
     tmp.replace(path)
-
-
-def render(charts: list, out_dir: Path, cache_dir: Path, png: bool, progress=None) -> dict:
-    """Write <id>.vl.json, <id>.svg (and <id>.png) for each chart; reuse cached renders."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    stats = {"charts": len(charts), "rendered": 0, "cached": 0, "png": 0}
-    for i, c in enumerate(charts, 1):
-        (out_dir / f"{c.id}.vl.json").write_bytes(spec_bytes(c))
-        files, rendered, cached = render_one(c, cache_dir, png)
-        stats["rendered"] += rendered
-        stats["cached"] += cached
-        for ext, (data, _) in files.items():
-            (out_dir / f"{c.id}.{ext}").write_bytes(data)
-        if "png" in files:
-            stats["png"] += 1
-            c.png = True
-        if progress:
-            progress(i, len(charts), c.id)
-    return stats
