@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 from scripts.portal.texts import Texts
 from scripts.portal.site.citation import PORTAL_NAME, PORTAL_NAME_EN
