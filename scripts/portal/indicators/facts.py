@@ -14,8 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import PortalError
-from ..model import writer
-from ..model.frames import FACTS_PACKAGE, package_frame
+from ..model.frames import package_frame
 from ..model.reader import load_portal
 from ..quality import statement_groups
 from .registry import Registry, load_registry
