@@ -330,3 +330,21 @@ def test_targets_of_other_reports_come_after_the_plan():
     groups = pt.rows(layer, lambda f: (None, None))
     assert [(g["plan"], [i["target"]["fact_id"] for i in g["items"]]) for g in groups] == \
         [(True, ["f2", "f1"]), (False, ["f3"])]
+
+
+def test_a_wording_with_its_own_quotation_marks_is_not_quoted_twice():
+    """The real “.CN”域名数 indicator: its printed wordings hold quotation marks, so they are set
+    in corner brackets (「“.CN”域名数量」), never as ““.CN”域名数量”."""
+    from scripts.portal import paths
+    from scripts.portal.model.reader import load_portal
+    from scripts.portal.site import indicator_pages, pages
+
+    real = load_portal(paths.packages_dir())
+    sec = indicator_pages.prepare(real, paths.packages_dir() / "indicators", Path(paths.RECIPES))
+    out = indicator_pages.outputs(pages.env(), sec, "https://example.org/")
+    text = out["indicators/cn-domains.md"].decode("utf-8")
+    line = next(l for l in text.splitlines() if l.startswith("原文中的说法")).replace("\\", "")  # md escapes "."
+    assert "「“.CN”域名数量」" in line and "““" not in line
+    users = out["indicators/internet-users.md"].decode("utf-8")
+    line = next(l for l in users.splitlines() if l.startswith("原文中的说法"))
+    assert "“网民规模”" in line and "「网民规模（“十三五”初）」" in line  # only the one that needs it
