@@ -345,6 +345,10 @@ def test_a_wording_with_its_own_quotation_marks_is_not_quoted_twice():
     text = out["indicators/cn-domains.md"].decode("utf-8")
     line = next(l for l in text.splitlines() if l.startswith("原文中的说法")).replace("\\", "")  # md escapes "."
     assert "「“.CN”域名数量」" in line and "““" not in line
+    # no template comment leaks onto a page (the templates' comments are {%# … #%}: "{#id}" is Markdown)
+    leaks = [doc for doc, data in out.items() if doc.endswith(".md")
+             and any(mark in data.decode("utf-8") for mark in ("{#-", "{%#", "#%}", "-#}"))]
+    assert leaks == []
     users = out["indicators/internet-users.md"].decode("utf-8")
     line = next(l for l in users.splitlines() if l.startswith("原文中的说法"))
     assert "“网民规模”" in line and "「网民规模（“十三五”初）」" in line  # only the one that needs it
