@@ -32,7 +32,7 @@ class Handler(http.server.SimpleHTTPRequestHandler):
     """SimpleHTTPRequestHandler (paths stay inside the directory; a folder without its slash
     is redirected) plus compression, revalidation headers and the site's 404 page."""
 
-    _gzipped: dict = {}           # (path, mtime, size) -> compressed bytes, shared by the threads
+    _gzipped: dict = {}           # path -> ((mtime, size), compressed bytes), shared by the threads
     _lock = threading.Lock()
 
     def end_headers(self):
@@ -77,14 +77,15 @@ class Handler(http.server.SimpleHTTPRequestHandler):
         return when is not None and int(mtime) <= when.timestamp()
 
     def compressed(self, path: str, stat) -> bytes:
-        key = (path, stat.st_mtime_ns, stat.st_size)
+        stamp = (stat.st_mtime_ns, stat.st_size)
         with self._lock:
-            body = self._gzipped.get(key)
-        if body is None:
-            with open(path, "rb") as fh:
-                body = gzip.compress(fh.read(), 6, mtime=0)
-            with self._lock:
-                self._gzipped[key] = body
+            kept = self._gzipped.get(path)
+        if kept and kept[0] == stamp:
+            return kept[1]
+        with open(path, "rb") as fh:
+            body = gzip.compress(fh.read(), 6, mtime=0)
+        with self._lock:
+            self._gzipped[path] = (stamp, body)
         return body
 
     def not_found(self):

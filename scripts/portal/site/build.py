@@ -192,9 +192,9 @@ def run_units(portal, plan, store, ctx, say, ind=None) -> tuple:
             ctx = dataclasses.replace(ctx, fonts=fonts.prepare(store.root, fonts.chart_texts(portal)))
         cmp, extra_charts = compare.page_data(portal, settings.highlight())  # while the workers start
         extra_charts += ind.all_charts if ind else []
-        small = [c for c in extra_charts if charts.raster_bytes(c) <= LARGE_RASTER]
+        small = {id(c) for c in extra_charts if charts.raster_bytes(c) <= LARGE_RASTER}
         svg_only = dataclasses.replace(ctx, png=False)  # large charts: the SVG now (the pages need its
-        chart_jobs = [(c, pool.submit(workers.render_chart, c, ctx if any(c is s for s in small) else svg_only))
+        chart_jobs = [(c, pool.submit(workers.render_chart, c, ctx if id(c) in small else svg_only))
                       for c in extra_charts]            # size), the PNG at the end (see generate)
         jobs = [pool.submit(workers.work, (str(pkg.path), report, ukey, plan.fingerprints[pkg.name], ctx))
                 for pkg, report, ukey in sorted(plan.todo, key=lambda x: -len(x[0].rows) * len(x[0].fields))]
@@ -217,7 +217,7 @@ def run_units(portal, plan, store, ctx, say, ind=None) -> tuple:
         pool.shutdown(wait=True, cancel_futures=True)
     if errors:  # the first broken package in portal order, as a sequential build would report it
         raise next(errors[p.name] for p in portal.packages if p.name in errors)
-    large = [c for c in extra_charts if all(c is not s for s in small)]
+    large = [c for c in extra_charts if id(c) not in small]
     for c in large:
         c.png = ctx.png  # rendered last (see generate); the pages only need to know there is a PNG
     return cmp, extra_charts, extra_files, large, stats

@@ -427,6 +427,7 @@ def key_figures(pkg, disp):
 
 # ---------------------------------------------------------------- Altair specs
 
+@functools.lru_cache(maxsize=1)
 def altair():
     """Altair, imported on first use (a build with nothing to chart does not load it), with its
     debug mode off: in debug mode every Altair object validates itself against the Vega-Lite
