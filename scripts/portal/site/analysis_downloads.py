@@ -9,7 +9,6 @@ the files like its other downloads, made again only when their inputs changed. `
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import sqlite3
 import tempfile
@@ -18,7 +17,8 @@ from pathlib import Path
 from scripts.portal.model.frames import FACTS_PACKAGE
 from scripts.portal.model.reader import Package, Portal
 from scripts.portal.texts import Texts
-from scripts.portal.site.downloads import XLSX_TIME, normalise_zip, set_cell
+from scripts.portal.site import xlsx
+from scripts.portal.site.downloads import FIELD_COLUMNS, field_row
 
 T = Texts.beside(__file__, "meta_texts.yaml")
 ANALYSIS_DOWNLOADS = [
@@ -70,35 +70,13 @@ def facts_json(pkg: Package) -> bytes:
 
 def facts_xlsx(pkg: Package) -> bytes:
     """Sheets: facts (typed cells, text never a formula), fields, findings (consistency checks)."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "facts"
-    for col, f in enumerate(pkg.fields, 1):
-        set_cell(ws.cell(row=1, column=col), f.name)
-        ws.cell(row=1, column=col).font = Font(bold=True)
-    for r, row in enumerate(pkg.rows, 2):
-        for col, f in enumerate(pkg.fields, 1):
-            set_cell(ws.cell(row=r, column=col), row[f.name])
-    ws.freeze_panes = "A2"
-    sheet(wb, "fields", ["name", "title", "title_en", "type", "unit", "description"],
-          [[f.name, f.title, f.title_en, f.type, f.unit, f.description] for f in pkg.fields])
-    sheet(wb, "findings", ["check", "status", "detail"],
-          [[q["check"], q["status"], q["detail"]] for q in pkg.quality])
-    wb.properties.creator = wb.properties.lastModifiedBy = "portal"
-    wb.properties.created = wb.properties.modified = XLSX_TIME
-    buf = io.BytesIO()
-    wb.save(buf)
-    return normalise_zip(buf.getvalue())
-
-
-def sheet(wb, title: str, header: list, rows: list) -> None:
-    ws = wb.create_sheet(title)
-    for r, values in enumerate([header, *rows], 1):
-        for c, value in enumerate(values, 1):
-            set_cell(ws.cell(row=r, column=c), value)
+    return xlsx.workbook([
+        xlsx.Sheet("facts", [[f.name for f in pkg.fields]] + [[row[f.name] for f in pkg.fields] for row in pkg.rows],
+                   header=True, freeze=True),
+        xlsx.Sheet("fields", [FIELD_COLUMNS] + [field_row(f) for f in pkg.fields]),
+        xlsx.Sheet("findings", [["check", "status", "detail"]]
+                   + [[q["check"], q["status"], q["detail"]] for q in pkg.quality]),
+    ])
 
 
 def table_name(pkg: Package) -> str:

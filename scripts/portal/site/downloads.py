@@ -1,31 +1,27 @@
 """Download files for every package, with deterministic bytes.
 
 Per package, under downloads/<name>/: data.csv (byte-identical copy), datapackage.json
-(copy), <name>.xlsx (typed cells; every text cell, headers included, is a string cell, never a
-formula, and one starting like a formula (= + - @ tab CR) also gets Excel's quote prefix, so
-editing it keeps it text; fixed timestamps),
+(copy), <name>.xlsx (written by xlsx.py: typed cells; every text cell, headers included, is a
+string cell, never a formula, and one starting like a formula gets Excel's quote prefix),
 <name>.json (records + schema), <name>.zip (package + README + citation).
 For the portal: downloads/portal-all.zip.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import io
 import json
-import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from scripts.portal.model.reader import Package, Portal
+from scripts.portal.site import xlsx
 from scripts.portal.texts import Texts
 
 T = Texts.beside(__file__, "meta_texts.yaml")
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-XLSX_TIME = dt.datetime(2000, 1, 1)
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -93,76 +89,25 @@ def json_bytes(pkg: Package) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
-def safe_text(value: str) -> bool:
-    return isinstance(value, str) and value.startswith(FORMULA_START)
-
-
 def xlsx_bytes(pkg: Package) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "data"
-    for col, f in enumerate(pkg.fields, 1):  # headers come from data too: never ws.append (it makes "=..." a formula)
-        set_cell(ws.cell(row=1, column=col), f.header)
-        ws.cell(row=1, column=col).font = Font(bold=True)
-    for r, (row, raw) in enumerate(zip(pkg.rows, pkg.raw_rows), 2):
-        for col, f in enumerate(pkg.fields, 1):
-            set_cell(ws.cell(row=r, column=col), row[f.name], raw[f.name])
-    ws.freeze_panes = "A2"
-    fd = wb.create_sheet("fields")
-    fd.append(["name", "title", "title_en", "type", "unit", "description"])
-    for f in pkg.fields:
-        row = fd.max_row + 1
-        for col, v in enumerate([f.name, f.title, f.title_en, f.type, f.unit, f.description], 1):
-            set_cell(fd.cell(row=row, column=col), v)
-    about = wb.create_sheet("about")
+    """Sheets: data (typed cells, bold frozen header), fields, about."""
     src = pkg.source
-    for k, v in [("name", pkg.name), ("title", pkg.title), ("title_en", pkg.title_en),
-                 ("version", pkg.version), ("report", pkg.report.title), ("publisher", pkg.report.publisher),
-                 ("table", src.get("table", "")), ("caption", src.get("caption", "")),
-                 ("licence", ", ".join(l.get("name", "") for l in pkg.licenses)),
-                 ("csv sha256", pkg.sha256)]:
-        row = about.max_row + 1 if about.max_row > 1 or about["A1"].value else 1
-        set_cell(about.cell(row=row, column=1), k)
-        set_cell(about.cell(row=row, column=2), str(v))
-    wb.properties.creator = "portal"
-    wb.properties.created = XLSX_TIME
-    wb.properties.modified = XLSX_TIME
-    wb.properties.lastModifiedBy = "portal"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return normalise_zip(buf.getvalue())
+    about = [("name", pkg.name), ("title", pkg.title), ("title_en", pkg.title_en),
+             ("version", pkg.version), ("report", pkg.report.title), ("publisher", pkg.report.publisher),
+             ("table", src.get("table", "")), ("caption", src.get("caption", "")),
+             ("licence", ", ".join(l.get("name", "") for l in pkg.licenses)),
+             ("csv sha256", pkg.sha256)]
+    return xlsx.workbook([
+        xlsx.Sheet("data", [[f.header for f in pkg.fields]]
+                   + [[xlsx.number(row[f.name], raw[f.name]) for f in pkg.fields]
+                      for row, raw in zip(pkg.rows, pkg.raw_rows)], header=True, freeze=True),
+        xlsx.Sheet("fields", [FIELD_COLUMNS] + [field_row(f) for f in pkg.fields]),
+        xlsx.Sheet("about", [[k, str(v)] for k, v in about]),
+    ])
 
 
-def set_cell(cell, value, printed: str | None = None) -> None:
-    """Numbers as numbers, shown with the decimals they were printed with ("83.0" stays 83.0);
-    any text (even '=cmd()') stored as a plain string, never a formula."""
-    if value is None:
-        return
-    if isinstance(value, (int, float)):
-        cell.value = value
-        decimals = len(printed.partition(".")[2]) if printed else 0
-        cell.number_format = "0." + "0" * decimals if decimals else "0"
-        return
-    cell.value = str(value)
-    cell.data_type = "s"
-    if safe_text(str(value)):
-        cell.quotePrefix = True
+FIELD_COLUMNS = ["name", "title", "title_en", "type", "unit", "description"]
 
 
-def normalise_zip(data: bytes) -> bytes:
-    """Rewrite a ZIP (the XLSX container) with fixed dates so equal content gives equal bytes."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    entries = [(i.filename, src.read(i.filename)) for i in src.infolist()]
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, content in entries:  # keep order: [Content_Types].xml must stay first
-            if name == "docProps/core.xml":  # openpyxl stamps the save time into 'modified'
-                content = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", content)
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, content)
-    return buf.getvalue()
+def field_row(f) -> list:
+    return [f.name, f.title, f.title_en, f.type, f.unit, f.description]
