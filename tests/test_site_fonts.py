@@ -17,7 +17,7 @@ from tests.site_build import FIXTURE_PACKAGES
 RENDER = """
 import json, sys, vl_convert as vlc
 for spec in json.load(sys.stdin):
-    sys.stdout.write(vlc.vega_to_svg(vlc.vegalite_to_vega(spec, vl_version=sys.argv[1])) + "\\x00")
+    sys.stdout.write(vlc.vegalite_to_svg(spec, vl_version=sys.argv[1]) + "\\x00")
 """
 
 
