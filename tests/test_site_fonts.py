@@ -51,5 +51,5 @@ def test_subset_svgs_are_the_system_font_svgs(tmp_path):
     assert os.path.getsize(os.path.join(os.path.dirname(conf), "portal-cjk-subset.otf")) < 2_000_000
     assert fonts.prepare(tmp_path, texts) == conf  # cached by character set
     specs = [c.spec for p in portal.packages for c in charts.choose(p)]
-    specs.append(charts.ranked_bars([{"label": label, "value": 3, "highlight": False}], "x", "d"))
+    specs.append(charts.ranked_bars([{"label": label, "value": 3, "highlight": False, "text": "3"}], "x", "d"))
     assert render_all(specs, conf) == render_all(specs, None)

@@ -176,7 +176,7 @@ def run_units(portal, plan, store, ctx, say, ind=None) -> tuple:
     """Generate the packages' units and the charts made outside the packages (comparisons and
     the indicator section's), in worker processes when there are enough: (comparisons data,
     those charts, their files, large charts, stats)."""
-    from scripts.portal.site import charts, compare, fonts, vendor
+    from scripts.portal.site import charts, compare, vendor
 
     n = min(workers.workers(), len(plan.todo)) if len(plan.todo) >= PARALLEL_MIN else 1
     say(f"build: {len(plan.todo)} packages to generate" + (f" ({n} processes)" if n > 1 else "")
@@ -186,10 +186,10 @@ def run_units(portal, plan, store, ctx, say, ind=None) -> tuple:
     pool = workers.executor(n)
     try:
         bundle_job = None if vendor.cached_bundle(store.root).exists() else pool.submit(workers.bundle, str(store.root))
-        if n > 1:  # start every worker now; meanwhile the font subset they measure chart text with (fonts.py)
+        if n > 1:  # start every worker now; meanwhile the font data they measure chart text with (fonts.py)
             for _ in range(n - (1 if bundle_job else 0)):
                 pool.submit(workers.warm_up)
-            ctx = dataclasses.replace(ctx, fonts=fonts.prepare(store.root, fonts.chart_texts(portal)))
+        ctx = chart_fonts(ctx, portal, store, n)
         cmp, extra_charts = compare.page_data(portal, settings.highlight())  # while the workers start
         extra_charts += ind.all_charts if ind else []
         small = {id(c) for c in extra_charts if charts.raster_bytes(c) <= LARGE_RASTER}
@@ -221,6 +221,19 @@ def run_units(portal, plan, store, ctx, say, ind=None) -> tuple:
     for c in large:
         c.png = ctx.png  # rendered last (see generate); the pages only need to know there is a PNG
     return cmp, extra_charts, extra_files, large, stats
+
+
+def chart_fonts(ctx, portal, store, n: int):
+    """The context with the chart font data: the advance table the build's Vega measures
+    text with (renderer.py), and, for vl-convert in worker processes (PNGs, or no renderer),
+    the font subset (fonts.py)."""
+    from scripts.portal.site import fonts, renderer
+
+    texts = fonts.chart_texts(portal, Path(ctx.recipes) if ctx.recipes else None)
+    ctx = dataclasses.replace(ctx, advances=fonts.advance_table(store.root, texts) if renderer.available() else "")
+    if n > 1 and (ctx.png or not ctx.advances):
+        ctx = dataclasses.replace(ctx, fonts=fonts.prepare(store.root, texts))
+    return ctx
 
 
 def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, ind=None) -> tuple:

@@ -18,12 +18,15 @@ the build falls back to the system fonts: slower, same bytes.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
 
 FAMILY = "Noto Sans CJK SC"
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
 CONF = """<?xml version="1.0"?>
 <!DOCTYPE fontconfig SYSTEM "fonts.dtd">
 <fontconfig><dir>{dir}</dir><cachedir>{dir}/cache</cachedir></fontconfig>
@@ -52,17 +55,22 @@ def charset(texts) -> str:
     return "".join(sorted(c for c in chars if c.isprintable()))
 
 
-def chart_texts(portal) -> list:
-    """Every text a chart of this portal can draw: the packages' files and the code and
-    configuration that write chart labels and titles."""
+def chart_texts(portal, recipes: Path | None = None) -> list:
+    """Every text a chart of this portal can draw: the packages' files (the fact table's
+    too), the indicator registry, and the code and wording files that write chart labels and
+    titles."""
     from scripts.portal.site import charts, compare
 
-    texts = [Path(charts.__file__).read_text("utf-8"), Path(compare.__file__).read_text("utf-8"),
-             compare.CONFIG.read_text("utf-8")]
-    for pkg in portal.packages:
+    site = Path(charts.__file__).parent
+    texts = [p.read_text("utf-8") for p in sorted(site.glob("*.py")) + sorted(site.glob("*.yaml"))]
+    texts.append(compare.CONFIG.read_text("utf-8"))
+    if recipes is not None and recipes.is_dir():
+        texts += [p.read_text("utf-8") for p in sorted(recipes.glob("*.yaml"))]
+    for pkg in [*portal.packages, *portal.derived.values()]:
         texts.append((pkg.path / "datapackage.json").read_text("utf-8"))
         texts.append(pkg.csv_bytes.decode("utf-8"))
-        texts.append(pkg.report.title)
+        if pkg.report is not None:
+            texts.append(pkg.report.title)
     return texts
 
 
@@ -99,6 +107,88 @@ def prepare(cache_dir: Path, texts) -> str:
     except OSError:  # made meanwhile by another build
         shutil.rmtree(tmp, ignore_errors=True)
     return str(conf)
+
+
+SCRIPTS = (None, "Latn", "Hani")   # the scripts a chart text is shaped in (HarfBuzz guesses it)
+ADVANCES_VERSION = 1                # change when the table's rules change
+
+
+def advance_table(cache_dir: Path, texts) -> str:
+    """A JSON file of how wide each character of the texts is in the font that draws it
+    (Noto Sans CJK SC, else the fallback fontconfig picks), for the chart renderer
+    (renderer.py), kept in the cache per character set; "" when it cannot be made (no
+    font, no HarfBuzz).
+
+    {"advances": {character: [advance, units per em]}, "kern": {script: {pair: units}}}: a
+    character is listed only when its advance is the same in every script a text can be
+    shaped in (Zyyy: digits and punctuation only, Latn, Hani); "kern" holds, per script, the
+    pairs whose first glyph's advance changes next to the second (kerning), or null when
+    the pair is not two glyphs with their own advances (a ligature). A text with an
+    unlisted character or a null pair is not measured from the table (the renderer hands its
+    chart to vl-convert)."""
+    source = system_font()
+    if source is None:
+        return ""
+    try:
+        import uharfbuzz  # noqa: F401
+    except ImportError:
+        return ""
+    chars = charset(texts)
+    stat = Path(source[0]).stat()
+    key = hashlib.sha256(f"advances|{ADVANCES_VERSION}|{source}|{stat.st_size}|{stat.st_mtime_ns}|{chars}"
+                         .encode()).hexdigest()[:24]
+    target = Path(cache_dir) / "fonts" / f"advances-{key}.json"
+    if target.exists():
+        return str(target)
+    table, kern = shaped(source, chars)
+    missing = "".join(c for c in chars if c not in table)
+    for font, text in sorted(fallbacks(missing).items()):
+        more, more_kern = shaped(font, text)
+        for c, adv in more.items():
+            table.setdefault(c, adv)
+        for script, pairs in more_kern.items():
+            kern[script].update(pairs)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps({"advances": table, "kern": kern}, ensure_ascii=False, sort_keys=True),
+                   encoding="utf-8")
+    tmp.replace(target)
+    return str(target)
+
+
+def shaped(font_file: tuple, chars: str) -> tuple:
+    """({character: [advance, units per em]}, {script: {pair: kerning or None}}) of the
+    characters this font has, shaped by HarfBuzz (the shaper vl-convert's usvg ports) in each
+    of SCRIPTS. Pairs are tried among the characters that are not Han ideographs (ideographs
+    do not kern)."""
+    import uharfbuzz as hb
+
+    face = hb.Face(hb.Blob.from_file_path(font_file[0]), font_file[1])
+    font, upem = hb.Font(face), face.upem
+
+    def shape(text: str, script) -> list:
+        buf = hb.Buffer()
+        buf.add_str(text)
+        buf.guess_segment_properties()
+        if script:
+            buf.script = script
+        hb.shape(font, buf, {})
+        return [(i.codepoint, p.x_advance) for i, p in zip(buf.glyph_infos, buf.glyph_positions)]
+
+    single = {c: [shape(c, s) for s in SCRIPTS] for c in chars}
+    table = {c: [runs[0][0][1], upem] for c, runs in single.items()
+             if all(len(r) == 1 and r[0][0] != 0 and r[0][1] == runs[0][0][1] for r in runs)}
+    latin = [c for c in table if not HAN.match(c)]
+    kern = {s or "Zyyy": {} for s in SCRIPTS}
+    for a in latin:
+        for b in latin:
+            for s in SCRIPTS:
+                got = shape(a + b, s)
+                if len(got) != 2 or got[1][1] != table[b][0]:
+                    kern[s or "Zyyy"][a + b] = None   # a ligature, or the second glyph moved: not measurable
+                elif got[0][1] != table[a][0]:
+                    kern[s or "Zyyy"][a + b] = got[0][1] - table[a][0]
+    return table, kern
 
 
 def subset_font(source: tuple, chars: str, target: Path) -> str:

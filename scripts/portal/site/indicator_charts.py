@@ -128,7 +128,8 @@ def places(ind: dict, ser: dict) -> ch.Chart:
     unit = chart_unit(ser, ind)
     ranked = {g: s for g, s in ser.items() if g != fx.NATION and not g.startswith(T("indicator.others"))}
     ranked = ranked if len(ranked) >= 3 else ser
-    pts = sorted(({"label": g, "value": s[-1][1], "highlight": g == fx.LIAONING, "period": s[-1][0]}
+    pts = sorted(({"label": g, "value": s[-1][1], "highlight": g == fx.LIAONING, "period": s[-1][0],
+                   "text": fx.display_value(s[-1][2])}  # the value written after the bar
                   for g, s in ranked.items()), key=lambda p: -p["value"])[:ch.MAX_BARS]
     rank = next((i for i, p in enumerate(pts, 1) if p["highlight"]), None)
     periods = sorted({p["period"] for p in pts}, key=lambda p: (fx.period_key(p), len(p), p))  # ties: as the series

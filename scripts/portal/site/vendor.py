@@ -4,6 +4,7 @@ vl-convert package at build time (no CDN). Cached by vl-convert and Vega-Lite ve
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -20,10 +21,18 @@ def cached_bundle(cache_dir: Path) -> Path:
 
 def bundle_file(cache_dir: Path) -> Path:
     """The bundle in the cache, made first if needed (a few seconds: vl-convert bundles it)."""
-    import vl_convert as vlc
 
     cache_dir.mkdir(parents=True, exist_ok=True)
     cached = cached_bundle(cache_dir)
+    if cached.exists():
+        return cached
+    with exclusive(cache_dir / ".vega-bundle.lock"):  # the workers' renderers wait for one bundle
+        return make_bundle(cached)
+
+
+def make_bundle(cached: Path) -> Path:
+    import vl_convert as vlc
+
     if not cached.exists():
         # The default snippet assigns vegaEmbed, vegaLite and vega to window.
         text = vlc.javascript_bundle(vl_version=VL_VERSION)
@@ -34,3 +43,19 @@ def bundle_file(cache_dir: Path) -> Path:
         tmp.write_text(header + text, encoding="utf-8")
         tmp.replace(cached)
     return cached
+
+
+@contextlib.contextmanager
+def exclusive(lock: Path):
+    """Hold an exclusive lock on the file (another process waits); no lock without fcntl."""
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX system
+        yield
+        return
+    with open(lock, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)

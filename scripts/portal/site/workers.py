@@ -27,6 +27,7 @@ class Context:
     facts: str = ""      # the indicator fact table package ("" = none)
     recipes: str = ""    # the directory of indicators.yaml and topics.yaml
     fonts: str = ""      # fontconfig file of the chart font subset (see fonts.py), "" for the system fonts
+    advances: str = ""   # advance table of the chart font (fonts.advance_table), "" to draw with vl-convert
 
 
 _env = None
@@ -97,14 +98,15 @@ def work(task: tuple):
 def render_chart(c, ctx: Context) -> tuple:
     """One chart into the store (also a worker entry): ({path: blob}, (PNG made, SVG width,
     SVG height), rendered, cached)."""
-    from scripts.portal.site import charts, fonts
+    from scripts.portal.site import charts, fonts, renderer
     from scripts.portal.site.cache import Store
 
     if multiprocessing.parent_process() is not None:  # a worker: never a process that starts a browser
         fonts.use(ctx.fonts)
     store = Store(Path(ctx.cache))
     files = {f"assets/charts/{c.id}.vl.json": store.put(charts.spec_bytes(c))}
-    made, rendered, cached = charts.render_one(c, Path(ctx.cache) / "charts", ctx.png)
+    made, rendered, cached = charts.render_one(c, Path(ctx.cache) / "charts", ctx.png,
+                                               lambda: renderer.for_build(ctx.advances, ctx.cache))
     for ext, (data, source) in made.items():
         files[f"assets/charts/{c.id}.{ext}"] = store.put(data, source)
     return files, ("png" in made, *charts.svg_size(made["svg"][0])), rendered, cached
