@@ -128,17 +128,23 @@ def collect(packages_dir, store, code, digest, key, ctx, say) -> tuple:
     # Schema check (every other check runs); the record is rewritten once all packages loaded
     accepted_key = bc.digest("accepted", code)
     known = frozenset((store.record("accepted", accepted_key) or {}).get("fingerprints", []))
-    portal = load_portal(packages_dir, accepted=(lambda raw, data: bc.package_fingerprint(raw, data) in known)
-                         if known else None)
-    total_rows = sum(len(p.rows) for p in portal.packages)
-    say(f"build: {len(portal.reports)} reports, {len(portal.packages)} packages, {total_rows} rows from {packages_dir}")
-    plan = plan_units(portal, store, code, digest)
-    store.put_record("accepted", accepted_key, {"fingerprints": sorted(set(plan.fingerprints.values()))})
-    if key and key != bc.digest("build", code, digest, bc.sha256_file(packages_dir / "reports.json"),
-                                *(x for pair in sorted(plan.fingerprints.items()) for x in pair)):
-        key = None  # the packages changed since they were scanned: no build record for this run
-    ind = indicator_pages.prepare(portal, Path(ctx.facts), Path(ctx.recipes)) if ctx.facts else None
-    cmp, extra_charts, extra_files, large, stats = run_units(portal, plan, store, ctx, say, ind)
+    early = early_workers(store)
+    try:
+        portal = load_portal(packages_dir, accepted=(lambda raw, data: bc.package_fingerprint(raw, data) in known)
+                             if known else None)
+        total_rows = sum(len(p.rows) for p in portal.packages)
+        say(f"build: {len(portal.reports)} reports, {len(portal.packages)} packages, {total_rows} rows "
+            f"from {packages_dir}")
+        plan = plan_units(portal, store, code, digest)
+        store.put_record("accepted", accepted_key, {"fingerprints": sorted(set(plan.fingerprints.values()))})
+        if key and key != bc.digest("build", code, digest, bc.sha256_file(packages_dir / "reports.json"),
+                                    *(x for pair in sorted(plan.fingerprints.items()) for x in pair)):
+            key = None  # the packages changed since they were scanned: no build record for this run
+        ind = indicator_pages.prepare(portal, Path(ctx.facts), Path(ctx.recipes)) if ctx.facts else None
+        cmp, extra_charts, extra_files, large, stats = run_units(portal, plan, store, ctx, say, ind, early)
+    finally:  # run_units shuts its workers down; these, if it was not reached
+        if early:
+            early.pool.shutdown(wait=True, cancel_futures=True)
     files, counts = global_files(portal, packages_dir, plan.records, cmp, extra_files, store, ctx, ind)
     files.update(analysis_blobs(store, code, portal))
     rebuilt = {pkg.name for pkg, _, _ in plan.todo}
@@ -172,25 +178,23 @@ def plan_units(portal, store, code, digest) -> Plan:
     return plan
 
 
-def run_units(portal, plan, store, ctx, say, ind=None) -> tuple:
+def run_units(portal, plan, store, ctx, say, ind=None, early=None) -> tuple:
     """Generate the packages' units and the charts made outside the packages (comparisons and
     the indicator section's), in worker processes when there are enough: (comparisons data,
-    those charts, their files, large charts, stats)."""
-    from scripts.portal.site import charts, compare, vendor
+    those charts, their files, large charts, stats). `early`: workers started before the
+    packages were loaded (see start_workers)."""
+    from scripts.portal.site import charts, compare
 
-    n = min(workers.workers(), len(plan.todo)) if len(plan.todo) >= PARALLEL_MIN else 1
+    started = early or start_workers(store, min(workers.workers(), len(plan.todo))
+                                     if len(plan.todo) >= PARALLEL_MIN else 1)
+    pool, n, bundle_job = started.pool, started.n, started.bundle_job
     say(f"build: {len(plan.todo)} packages to generate" + (f" ({n} processes)" if n > 1 else "")
         + f", {len(plan.records)} unchanged (from the cache)")
     stats, extra_files, errors = {"rendered": 0, "cached": 0}, {}, {}
     t, done_before = time.perf_counter(), len(plan.records)
-    pool = workers.executor(n)
     try:
-        bundle_job = None if vendor.cached_bundle(store.root).exists() else pool.submit(workers.bundle, str(store.root))
-        if n > 1:  # start every worker now; meanwhile the font data they measure chart text with (fonts.py)
-            for _ in range(n - (1 if bundle_job else 0)):
-                pool.submit(workers.warm_up)
-        ctx = chart_fonts(ctx, portal, store, n)
-        cmp, extra_charts = compare.page_data(portal, settings.highlight())  # while the workers start
+        ctx = chart_fonts(ctx, portal, store, n)  # while the workers start
+        cmp, extra_charts = compare.page_data(portal, settings.highlight())
         extra_charts += ind.all_charts if ind else []
         small = {id(c) for c in extra_charts if charts.raster_bytes(c) <= LARGE_RASTER}
         svg_only = dataclasses.replace(ctx, png=False)  # large charts: the SVG now (the pages need its
@@ -221,6 +225,37 @@ def run_units(portal, plan, store, ctx, say, ind=None) -> tuple:
     for c in large:
         c.png = ctx.png  # rendered last (see generate); the pages only need to know there is a PNG
     return cmp, extra_charts, extra_files, large, stats
+
+
+@dataclass
+class Started:
+    pool: object         # workers.executor
+    n: int               # its processes (1: this one)
+    bundle_job: object   # the future of the chart runtime bundle, None when the cache had it
+
+
+def start_workers(store, n: int) -> Started:
+    """`n` worker processes (this process when n is 1), started now: one makes the chart
+    runtime bundle when the cache lacks it (the charts are drawn with it), the others import
+    what rendering needs."""
+    from scripts.portal.site import vendor
+
+    pool = workers.executor(n)
+    bundle_job = None if vendor.cached_bundle(store.root).exists() else pool.submit(workers.bundle, str(store.root))
+    if n > 1:
+        for _ in range(n - (1 if bundle_job else 0)):
+            pool.submit(workers.warm_up)
+    return Started(pool, n, bundle_job)
+
+
+def early_workers(store):
+    """On a cold cache (no chart runtime bundle yet: everything is to be made) the workers
+    start before the packages are loaded, so that their start-up and the bundle overlap the
+    loading; otherwise None (a warm build may have nothing to generate)."""
+    from scripts.portal.site import vendor
+
+    n = workers.workers()
+    return start_workers(store, n) if n > 1 and not vendor.cached_bundle(store.root).exists() else None
 
 
 def chart_fonts(ctx, portal, store, n: int):

@@ -516,7 +516,7 @@ def ranked_bars(pts, x_title, description, unit="", labels=False) -> dict:
     layers = [bars]
     if show:
         layers.append(base.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(text=alt.Text("text:N")))
-    chart = alt.layer(*layers).properties(height=alt.Step(BAR_STEP))
+    chart = alt.layer(*layers, height=alt.Step(BAR_STEP))
     return base_config(chart, description)
 
 
@@ -539,7 +539,7 @@ def change_bars(pts, x_title, description) -> dict:
     text = base.transform_calculate(pos="datum.value < 0 ? 0 : datum.value").mark_text(
         align="left", dx=3, fontSize=11, color="#333").encode(x=alt.X("pos:Q"), text=alt.Text("text:N"))
     zero = alt.Chart(alt.Data(values=[{"x": 0}])).mark_rule(color="#666").encode(x=alt.X("x:Q"))
-    return base_config(alt.layer(bars, zero, text).properties(height=alt.Step(BAR_STEP)), description)
+    return base_config(alt.layer(bars, zero, text, height=alt.Step(BAR_STEP)), description)
 
 
 def grouped_bars(rows, order, series, x_title, description, unit="") -> dict:
@@ -591,7 +591,7 @@ def progress_bars(rows, base_title, target_title, description) -> dict:
     text = bars.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(text=alt.Text("text:N"))
     rule = alt.Chart(alt.Data(values=[{"x": 100}])).mark_rule(color=HIGHLIGHT, strokeDash=[4, 3]).encode(
         x=alt.X("x:Q"))
-    chart = alt.layer(bars, text, rule).properties(height=alt.Step(BAR_STEP))
+    chart = alt.layer(bars, text, rule, height=alt.Step(BAR_STEP))
     return base_config(chart, description)
 
 
@@ -610,7 +610,7 @@ def dumbbell(rows, series, x_title, description) -> dict:
                         legend=alt.Legend(orient="top", direction="vertical", labelLimit=0)),
         tooltip=[alt.Tooltip("label:N", title=T("tooltip.item")), alt.Tooltip("series:N", title=T("tooltip.series")),
                  alt.Tooltip("value:Q", title=x_title)])
-    chart = alt.layer(line, dots).properties(height=alt.Step(BAR_STEP))
+    chart = alt.layer(line, dots, height=alt.Step(BAR_STEP))
     return base_config(chart, description)
 
 
@@ -626,7 +626,7 @@ def rank_dots(rows, description) -> dict:
         tooltip=[alt.Tooltip("label:N", title=T("tooltip.indicator")), alt.Tooltip("rank:Q", title=T("tooltip.rank")),
                  alt.Tooltip("of:Q", title=T("tooltip.regions"))])
     text = chart.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(text=alt.Text("text:N"))
-    return base_config(alt.layer(chart, text).properties(height=alt.Step(BAR_STEP)), description)
+    return base_config(alt.layer(chart, text, height=alt.Step(BAR_STEP)), description)
 
 
 # ---------------------------------------------------------------- rendering

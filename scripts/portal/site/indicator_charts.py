@@ -94,7 +94,7 @@ def time_series(ind: dict, ser: dict, goals: list) -> ch.Chart:
         layers.append(alt.Chart(alt.Data(values=marks)).mark_text(dy=-14, fontSize=11, color="#333")
                       .encode(x=x, y=y, text=alt.Text("text:N")))
     desc = series_sentence(ind, kept, goals, dropped, unit)
-    chart = alt.layer(*layers).properties(height=260)
+    chart = alt.layer(*layers, height=260)
     return ch.Chart(f"indicator-{ind['id']}", T("indicator.series_title", name=ind["name"]), desc,
                     ch.base_config(chart, desc))
 
