@@ -457,13 +457,24 @@ def base_config(chart, description: str) -> dict:
     """The chart's Vega-Lite spec with the portal's width, description and configuration, set on
     the spec itself (Altair's properties()/configure() would copy and re-validate the whole chart,
     data included, for each of them: most of a chart's build time)."""
-    spec = chart.to_dict(validate=False)  # validated once, in tests/test_site_charts.py (every chart of the portal)
+    spec = spec_dict(chart)
     spec["width"] = WIDTH
     spec["description"] = description
     spec["config"] = json.loads(chart_config())
     spec["$schema"] = f"https://vega.github.io/schema/vega-lite/v{VL_VERSION.split('.')[0]}.json"
     spec.setdefault("params", []).append({"name": "wrap", "value": WRAP})
     return spec
+
+
+def spec_dict(chart) -> dict:
+    """The chart's Vega-Lite dict, unvalidated (every chart of the portal is validated once, in
+    tests/test_site_charts.py), without Altair's top-level to_dict: that copies the chart (a
+    layer chart copies each layer twice more as it is made again) to add the theme's
+    configuration and $schema, which base_config replaces. The same dict (tested)."""
+    from altair.utils.schemapi import SchemaBase
+
+    return SchemaBase.to_dict(chart, validate=False, context={"top_level": False, "datasets": {},
+                                                              "pre_transform": False, "data": chart.data})
 
 
 def label_axis(alt):
@@ -505,18 +516,20 @@ def ranked_bars(pts, x_title, description, unit="", labels=False) -> dict:
     show = labels or len(pts) <= 12
     if show and any("text" not in p for p in pts):  # it would be drawn as "undefined" after the bar
         raise ValueError("ranked_bars: every point needs its 'text' (the value written after the bar)")
-    base = alt.Chart(data).encode(
+    encoding = dict(
         y=alt.Y("label:N", sort=order, title=None, axis=label_axis(alt)),
         x=alt.X("value:Q", title=x_title, axis=value_axis(alt, unit), stack=None,
                 scale=room_for_text([p["value"] for p in pts], show)),
         tooltip=[alt.Tooltip("label:N", title=T("tooltip.item")), alt.Tooltip("value:Q", title=x_title, format=",")],
     )
-    bars = base.mark_bar().encode(
-        color=alt.ColorValue(condition={"test": "datum.highlight", "value": HIGHLIGHT}, value=BASE))
-    layers = [bars]
+    # each layer made in one step, the data given to the layer chart: every Altair method
+    # (encode, mark_*, layer's lifting of shared data) copies the whole chart
+    layers = [alt.Chart(mark=alt.MarkDef(type="bar"), encoding=alt.FacetedEncoding(
+        **encoding, color=alt.ColorValue(condition={"test": "datum.highlight", "value": HIGHLIGHT}, value=BASE)))]
     if show:
-        layers.append(base.mark_text(align="left", dx=3, fontSize=11, color="#333").encode(text=alt.Text("text:N")))
-    chart = alt.layer(*layers, height=alt.Step(BAR_STEP))
+        layers.append(alt.Chart(mark=alt.MarkDef(type="text", align="left", dx=3, fontSize=11, color="#333"),
+                                encoding=alt.FacetedEncoding(**encoding, text=alt.Text("text:N"))))
+    chart = alt.LayerChart(data=data, layer=layers, height=alt.Step(BAR_STEP))
     return base_config(chart, description)
 
 
