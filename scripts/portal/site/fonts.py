@@ -1,17 +1,24 @@
-"""The one font vl-convert measures chart text with: a subset of Noto Sans CJK SC holding
-exactly the characters the portal's charts can contain, registered alone.
+"""The chart font's data, made once per character set and kept in the cache:
 
-Why: vl-convert (1.9) opens and parses the font file again for every text it measures.
-With the system fonts that is the 19 MB Noto Sans CJK collection, about 1,800 times per
-chart; with a subset of a few hundred KB the same chart renders about twice as fast (see
+- ``advance_table``: how wide every character the portal's charts can draw is in Noto Sans CJK
+  SC (HarfBuzz-shaped: advances, kerning per script, ligatures marked), which the build's own
+  chart renderer (renderer.py) measures chart text with;
+- ``prepare``: a subset of the font holding exactly those characters, registered alone for
+  vl-convert in the worker processes (PNGs at build time, and the charts the renderer
+  declines).
+
+Why a subset: vl-convert (1.9) opens and parses the font file again for every text it
+measures. With the system fonts that is the 19 MB Noto Sans CJK collection, about 1,800 times
+per chart; with a subset of a few hundred KB the same chart renders about twice as fast (see
 bench-results/vl-convert-profile.md). The glyph advances are the font's own, so the SVG
-bytes are the same as with the full font as long as every character is in the subset;
-that is why the subset is made from the text of every package (descriptor and CSV) and of
-the code that writes chart labels, not from a fixed character list.
+bytes are the same as with the full font as long as every character is in the subset; that
+is why both are made from the text of every package (descriptor and CSV), of the indicator
+registry, and of the code and wording files that write chart labels, not from a fixed
+character list.
 
 vl-convert builds its font database on its first conversion in a process, from the
-fontconfig configuration FONTCONFIG_FILE names: ``use()`` sets that in the worker
-processes (never in a process that later starts a browser). Without fontTools or the font
+fontconfig configuration FONTCONFIG_FILE names: ``use()`` sets that in the worker processes
+(never in a process that later starts a browser). Without fontTools, HarfBuzz or the font
 the build falls back to the system fonts: slower, same bytes.
 """
 
