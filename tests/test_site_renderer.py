@@ -112,6 +112,18 @@ def test_the_build_draws_with_the_renderer_and_without_it(tmp_path, monkeypatch)
     assert with_renderer == without and len(without) == len(chosen) > 5
 
 
+def test_a_spec_vega_cannot_draw_goes_to_vl_convert(tmp_path):
+    """Vega failing in the renderer is not the build's answer: vl-convert draws the chart or
+    says what is wrong with it, and the engine is fresh for the next chart."""
+    draw = make_renderer(tmp_path, ["甲乙1"])
+    broken = {"$schema": "https://vega.github.io/schema/vega-lite/v6.json", "mark": "bar",
+              "data": {"values": [{"a": 1}]}, "encoding": {"x": {"field": "a", "type": "quantitative"}},
+              "transform": [{"calculate": "nosuchfunction(datum.a)", "as": "b"}]}
+    assert draw.svg(broken) is None and draw.missing[0].startswith("error: ")
+    ok = charts.ranked_bars([{"label": "甲乙", "value": 1, "highlight": False, "text": "1"}], "x", "d")
+    assert draw.svg(ok) == render_all([ok], None)[0]
+
+
 def test_a_bundle_without_vega_is_a_clear_error(tmp_path):
     with pytest.raises(Exception) as err:
         renderer.Renderer("var mod1 = {};", {"advances": {}, "kern": {}})

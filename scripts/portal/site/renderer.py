@@ -7,11 +7,11 @@ was 85 % of a cold build (bench-results/vl-convert-profile.md). Here the same Ve
 Vega-Lite (the very bundle the site serves to readers, vl-convert's versions) run in V8, and
 Vega's canvas text measurement is answered from the advance table (fonts.advance_table), summed
 as vl-convert's layout engine (usvg) sums it: glyph by glyph, in single precision, after the
-same white-space rules. A chart takes about 10 ms, and the SVG bytes are vl-convert's:
+same white-space rules. A chart takes about 11 ms, and the SVG bytes are vl-convert's:
 tests/test_site_renderer.py renders every chart of the portal both ways and compares them.
 
-When this cannot be used (mini-racer or the advance table missing) or a chart holds a
-character the table does not have, the chart is drawn by vl-convert as before
+When this cannot be used (mini-racer or the advance table missing), a chart holds text the
+table cannot measure, or Vega fails here, the chart is drawn by vl-convert as before
 (``charts.render_one``); the bytes are the same either way.
 """
 
@@ -134,9 +134,15 @@ class Renderer:
 
     def svg(self, spec: dict) -> str | None:
         """The SVG, or None when a text holds a character, a pair or a script the advance
-        table cannot measure (see fonts.advance_table)."""
-        promise = self.render(json.dumps(spec, ensure_ascii=False), timeout_sec=TIMEOUT_S)
-        svg, self.missing = json.loads(promise.get(timeout=TIMEOUT_S))
+        table cannot measure (see fonts.advance_table), or when Vega failed here: vl-convert
+        then draws the chart (or says what is wrong with it)."""
+        from py_mini_racer import JSEvalException, JSPromiseError, JSTimeoutException
+
+        try:
+            promise = self.render(json.dumps(spec, ensure_ascii=False), timeout_sec=TIMEOUT_S)
+            svg, self.missing = json.loads(promise.get(timeout=TIMEOUT_S))
+        except (JSEvalException, JSPromiseError, JSTimeoutException) as exc:
+            svg, self.missing = None, [f"error: {str(exc)[:200]}"]
         if self.missing:  # Vega keeps the widths it was given: a fresh engine, so no later chart uses them
             self.start()
             return None
@@ -163,5 +169,6 @@ def for_build(advances: str, cache_dir: str) -> Renderer | None:
         from scripts.portal.site import vendor
 
         bundle = vendor.bundle_file(Path(cache_dir)).read_text("utf-8")
+        _renderers.clear()  # one engine per process (a build has one table)
         _renderers[advances] = Renderer(bundle, json.loads(Path(advances).read_text("utf-8")))
     return _renderers[advances]
