@@ -124,6 +124,32 @@ def test_a_spec_vega_cannot_draw_goes_to_vl_convert(tmp_path):
     assert draw.svg(ok) == render_all([ok], None)[0]
 
 
+def test_the_chart_cache_knows_the_renderer_and_the_font(tmp_path, monkeypatch):
+    """A cached drawing is not reused once the renderer's code or the chart font changed; the
+    font is the system's even in a worker that measures with the subset (FONTCONFIG_FILE)."""
+    system = fonts.system_font()
+    renderer.drawing_identity.cache_clear()
+    before = renderer.drawing_identity()
+    conf = fonts.prepare(tmp_path, ["甲乙"])
+    monkeypatch.setenv("FONTCONFIG_FILE", conf)
+    fonts.system_font.cache_clear()
+    renderer.drawing_identity.cache_clear()
+    assert fonts.system_font() == system and renderer.drawing_identity() == before
+    monkeypatch.setattr(renderer, "PRELUDE", renderer.PRELUDE + "\n// changed")
+    renderer.drawing_identity.cache_clear()
+    assert renderer.drawing_identity() != before
+    monkeypatch.undo()
+    other = tmp_path / "other.otf"
+    other.write_bytes(b"not the same font")
+    monkeypatch.setattr(fonts, "system_font", lambda: (str(other), 0))
+    renderer.drawing_identity.cache_clear()
+    assert renderer.drawing_identity() != before
+    monkeypatch.undo()
+    fonts.system_font.cache_clear()
+    renderer.drawing_identity.cache_clear()
+    assert renderer.drawing_identity() == before
+
+
 def test_a_bundle_without_vega_is_a_clear_error(tmp_path):
     with pytest.raises(Exception) as err:
         renderer.Renderer("var mod1 = {};", {"advances": {}, "kern": {}})

@@ -663,12 +663,13 @@ def spec_bytes(c: Chart) -> bytes:
     return json.dumps(c.spec, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
-def cache_key(c: Chart) -> str:
-    import vl_convert as vlc
-    return hashlib.sha256(f"{c.hash}|{vlc.__version__}|{VL_VERSION}".encode()).hexdigest()[:32]
+def cache_key(c: Chart, identity: str) -> str:
+    """A rendered chart in the cache: its spec, and what else decides its bytes (`identity`:
+    renderer.drawing_identity())."""
+    return hashlib.sha256(f"{c.hash}|{identity}".encode()).hexdigest()[:32]
 
 
-def render_one(c: Chart, cache_dir: Path, png: bool, renderer=lambda: None) -> tuple:
+def render_one(c: Chart, cache_dir: Path, png: bool, renderer=lambda: None, identity: str = "") -> tuple:
     """({ext: (bytes, cache file)} for svg (and png), files rendered, files from cache).
 
     The SVG is drawn by the build's own Vega (renderer.py; `renderer()` gives it, made on
@@ -679,7 +680,7 @@ def render_one(c: Chart, cache_dir: Path, png: bool, renderer=lambda: None) -> t
     """
     import vl_convert as vlc
 
-    key = cache_key(c)
+    key = cache_key(c, identity)
     out, rendered, cached = {}, 0, 0
     svg_path = cache_dir / f"{key}.svg"
     try:

@@ -24,6 +24,7 @@ the build falls back to the system fonts: slower, same bytes.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -42,12 +43,14 @@ SUBSET_VERSION = 1   # change when the subsetting options change
 _used = None
 
 
+@functools.lru_cache(maxsize=1)
 def system_font() -> tuple | None:
     """(file, face index) of the system's Noto Sans CJK SC, or None."""
     if not shutil.which("fc-match"):
         return None
+    env = {k: v for k, v in os.environ.items() if k != "FONTCONFIG_FILE"}  # not a worker's subset (use())
     out = subprocess.run(["fc-match", "-f", "%{family}|%{file}|%{index}", FAMILY],
-                         capture_output=True, text=True).stdout
+                         capture_output=True, text=True, env=env).stdout
     parts = out.split("|")
     if len(parts) != 3 or FAMILY not in parts[0] or not Path(parts[1]).is_file():
         return None
@@ -66,11 +69,8 @@ def chart_texts(portal, recipes: Path | None = None) -> list:
     """Every text a chart of this portal can draw: the packages' files (the fact table's
     too), the indicator registry, and the code and wording files that write chart labels and
     titles."""
-    from scripts.portal.site import charts, compare
-
-    site = Path(charts.__file__).parent
+    site = Path(__file__).parent  # the chart code and its wording (chart_texts.yaml, comparisons.yaml, …)
     texts = [p.read_text("utf-8") for p in sorted(site.glob("*.py")) + sorted(site.glob("*.yaml"))]
-    texts.append(compare.CONFIG.read_text("utf-8"))
     if recipes is not None and recipes.is_dir():
         texts += [p.read_text("utf-8") for p in sorted(recipes.glob("*.yaml"))]
     for pkg in [*portal.packages, *portal.derived.values()]:
@@ -137,13 +137,13 @@ def advance_table(cache_dir: Path, texts) -> str:
     if source is None:
         return ""
     try:
-        import uharfbuzz  # noqa: F401
+        import uharfbuzz
     except ImportError:
         return ""
     chars = charset(texts)
     stat = Path(source[0]).stat()
-    key = hashlib.sha256(f"advances|{ADVANCES_VERSION}|{source}|{stat.st_size}|{stat.st_mtime_ns}|{chars}"
-                         .encode()).hexdigest()[:24]
+    key = hashlib.sha256(f"advances|{ADVANCES_VERSION}|{uharfbuzz.__version__}|{source}|{stat.st_size}|"
+                         f"{stat.st_mtime_ns}|{chars}".encode()).hexdigest()[:24]
     target = Path(cache_dir) / "fonts" / f"advances-{key}.json"
     if target.exists():
         return str(target)

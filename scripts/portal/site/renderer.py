@@ -17,6 +17,8 @@ table cannot measure, or Vega fails here, the chart is drawn by vl-convert as be
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from pathlib import Path
 
@@ -150,6 +152,21 @@ class Renderer:
 
 
 _renderers: dict = {}
+
+
+@functools.lru_cache(maxsize=1)
+def drawing_identity() -> str:
+    """What decides a chart's SVG bytes besides its spec, for the chart cache: vl-convert's and
+    Vega-Lite's versions, this renderer's code and the chart font (file, size, time)."""
+    import vl_convert as vlc
+
+    from scripts.portal.site import fonts
+    from scripts.portal.site.charts import VL_VERSION
+
+    font = fonts.system_font()
+    stat = Path(font[0]).stat() if font else None
+    return hashlib.sha256(f"{vlc.__version__}|{VL_VERSION}|{PRELUDE}|{FIND}|{fonts.ADVANCES_VERSION}|{font}|"
+                          f"{stat and (stat.st_size, stat.st_mtime_ns)}".encode()).hexdigest()
 
 
 def available() -> bool:
