@@ -32,7 +32,7 @@ from pathlib import Path
 
 SITE = Path(__file__).resolve().parent
 CODE_FILES = ("*.py", "*.yaml", "templates/*")
-LIBRARIES = ("vl-convert-python", "openpyxl", "Jinja2", "PyYAML")
+LIBRARIES = ("vl-convert-python", "mini-racer", "uharfbuzz", "altair", "Jinja2", "PyYAML")
 KEEP_BUILDS = 8          # build records kept by prune (most recently used first)
 FORMAT = 1               # bump to invalidate every record
 
