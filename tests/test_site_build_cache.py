@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from scripts.portal.site import cache as bc
-from scripts.portal.site import catalog, charts
+from scripts.portal.site import catalog, charts, renderer
 from scripts.portal.model.reader import load_portal
 from tests.site_build import FIXTURE_PACKAGES, generate
 
@@ -127,7 +127,7 @@ def test_chart_rendered_once_gives_vl_convert_bytes(tmp_path):
 
     portal = load_portal(FIXTURE_PACKAGES)
     c = charts.choose(next(p for p in portal.packages if p.name == CHANGED))[0]
-    made, rendered, cached = charts.render_one(c, tmp_path, png=True)
+    made, rendered, cached = charts.render_one(c, tmp_path, png=True, identity=renderer.drawing_identity())
     assert (rendered, cached) == (2, 0)
     assert made["svg"][0] == vlc.vegalite_to_svg(c.spec, vl_version=charts.VL_VERSION).encode("utf-8")
     assert made["png"][0] == vlc.vegalite_to_png(c.spec, vl_version=charts.VL_VERSION, scale=2)

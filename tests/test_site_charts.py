@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from scripts.portal.site import charts
+from scripts.portal.site import charts, renderer
 from scripts.portal.model.reader import load_portal
 from tests.site_build import FIXTURE_PACKAGES
 
@@ -86,9 +86,9 @@ def test_chinese_font_configured(portal):
 
 def test_render_writes_svg_and_uses_cache(portal, tmp_path):
     c = charts.choose(pkg(portal, "liaoning-internet-2020-appendix-1-ipv4-by-province"))[0]
-    first, rendered, cached = charts.render_one(c, tmp_path / "cache", png=False)
+    first, rendered, cached = charts.render_one(c, tmp_path / "cache", png=False, identity=renderer.drawing_identity())
     assert (rendered, cached) == (1, 0)
-    again, rendered, cached = charts.render_one(c, tmp_path / "cache", png=False)
+    again, rendered, cached = charts.render_one(c, tmp_path / "cache", png=False, identity=renderer.drawing_identity())
     assert (rendered, cached) == (0, 1) and again["svg"][0] == first["svg"][0]
     svg = first["svg"][0].decode("utf-8")
     assert svg.startswith("<svg") and "辽宁" in svg
@@ -99,9 +99,9 @@ def test_render_writes_svg_and_uses_cache(portal, tmp_path):
 
 def test_changed_spec_is_rendered_again(portal, tmp_path):
     c = charts.choose(pkg(portal, "liaoning-internet-2020-appendix-1-ipv4-by-province"))[0]
-    charts.render_one(c, tmp_path / "cache", png=False)
+    charts.render_one(c, tmp_path / "cache", png=False, identity=renderer.drawing_identity())
     c.spec["description"] += "!"
-    _, rendered, cached = charts.render_one(c, tmp_path / "cache", png=False)
+    _, rendered, cached = charts.render_one(c, tmp_path / "cache", png=False, identity=renderer.drawing_identity())
     assert (rendered, cached) == (1, 0)
 
 

@@ -85,7 +85,7 @@ def test_a_character_the_table_lacks_sends_the_chart_to_vl_convert(tmp_path):
     draw = make_renderer(tmp_path, ["甲1"])  # 乙 is not in the table
     assert draw.svg(spec) is None
     made, rendered, cached = charts.render_one(charts.Chart("c", "t", "d", spec), tmp_path / "charts", False,
-                                               lambda: draw)
+                                               renderer.drawing_identity(), lambda: draw)
     assert (rendered, cached) == (1, 0)
     assert made["svg"][0].decode("utf-8") == render_all([spec], None)[0]
 

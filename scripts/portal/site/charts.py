@@ -669,14 +669,14 @@ def cache_key(c: Chart, identity: str) -> str:
     return hashlib.sha256(f"{c.hash}|{identity}".encode()).hexdigest()[:32]
 
 
-def render_one(c: Chart, cache_dir: Path, png: bool, renderer=lambda: None, identity: str = "") -> tuple:
+def render_one(c: Chart, cache_dir: Path, png: bool, identity: str, renderer=lambda: None) -> tuple:
     """({ext: (bytes, cache file)} for svg (and png), files rendered, files from cache).
 
     The SVG is drawn by the build's own Vega (renderer.py; `renderer()` gives it, made on
-    first use, or None), else by
-    vl-convert (one call: compiling to Vega and rendering in its engine); the bytes are the
-    same. The PNG is rasterised from that SVG by vl-convert (the bytes vegalite_to_png gives,
-    without rendering twice). Renders are cached by spec hash and vl-convert version.
+    first use, or None), else by vl-convert (one call: compiling to Vega and rendering in its
+    engine); the bytes are the same. The PNG is rasterised from that SVG by vl-convert (the
+    bytes vegalite_to_png gives, without rendering twice). Renders are cached by spec hash and
+    `identity` (renderer.drawing_identity(): versions, renderer code, font).
     """
     import vl_convert as vlc
 

@@ -21,7 +21,6 @@ def cached_bundle(cache_dir: Path) -> Path:
 
 def bundle_file(cache_dir: Path) -> Path:
     """The bundle in the cache, made first if needed (a few seconds: vl-convert bundles it)."""
-
     cache_dir.mkdir(parents=True, exist_ok=True)
     cached = cached_bundle(cache_dir)
     if cached.exists():
@@ -34,7 +33,8 @@ def make_bundle(cached: Path) -> Path:
     import vl_convert as vlc
 
     if not cached.exists():
-        # The default snippet assigns vegaEmbed, vegaLite and vega to window.
+        # The default snippet assigns vegaEmbed to window (what portal.js uses; window.vega and
+        # window.vegaLite come out null: renderer.py finds those modules in the bundle itself).
         text = vlc.javascript_bundle(vl_version=VL_VERSION)
         header = (f"/* vega {vlc.get_vega_version()}, vega-lite {VL_VERSION}, vega-embed "
                   f"{vlc.get_vega_embed_version()}; bundled by vl-convert {vlc.__version__}. "

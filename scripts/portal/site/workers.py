@@ -105,9 +105,8 @@ def render_chart(c, ctx: Context) -> tuple:
         fonts.use(ctx.fonts)
     store = Store(Path(ctx.cache))
     files = {f"assets/charts/{c.id}.vl.json": store.put(charts.spec_bytes(c))}
-    made, rendered, cached = charts.render_one(c, Path(ctx.cache) / "charts", ctx.png,
-                                               lambda: renderer.for_build(ctx.advances, ctx.cache),
-                                               renderer.drawing_identity())
+    made, rendered, cached = charts.render_one(c, Path(ctx.cache) / "charts", ctx.png, renderer.drawing_identity(),
+                                               lambda: renderer.for_build(ctx.advances, ctx.cache))
     for ext, (data, source) in made.items():
         files[f"assets/charts/{c.id}.{ext}"] = store.put(data, source)
     return files, ("png" in made, *charts.svg_size(made["svg"][0])), rendered, cached
