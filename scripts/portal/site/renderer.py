@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import sys
 from pathlib import Path
 
 from scripts.portal.errors import PortalError
@@ -187,5 +188,9 @@ def for_build(advances: str, cache_dir: str) -> Renderer | None:
 
         bundle = vendor.bundle_file(Path(cache_dir)).read_text("utf-8")
         _renderers.clear()  # one engine per process (a build has one table)
-        _renderers[advances] = Renderer(bundle, json.loads(Path(advances).read_text("utf-8")))
+        try:
+            _renderers[advances] = Renderer(bundle, json.loads(Path(advances).read_text("utf-8")))
+        except PortalError as exc:  # e.g. a vl-convert whose bundle is laid out otherwise: slower, same bytes
+            print(f"build: {exc.message}; the charts are drawn by vl-convert", file=sys.stderr, flush=True)
+            _renderers[advances] = None
     return _renderers[advances]
