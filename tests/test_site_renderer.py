@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 
 import pytest
@@ -54,6 +55,9 @@ def test_every_chart_of_the_real_portal_is_vl_converts_svg(tmp_path):
     theirs = render_all([c.spec for c in found], fonts.prepare(tmp_path, texts))
     differ = [c.id for c, a, b in zip(found, mine, theirs) if a != b]
     assert not differ, f"{len(differ)} of {len(found)} charts differ from vl-convert's: {differ[:5]}"
+    # what readers would see of a field a chart forgot (the place charts once wrote "undefined")
+    broken = [c.id for c, svg in zip(found, mine) if re.search(r"\bundefined\b|\bNaN\b|>null<", svg)]
+    assert not broken, broken
 
 
 def test_awkward_text_measures_as_vl_convert_does(tmp_path):
