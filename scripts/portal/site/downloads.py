@@ -89,6 +89,13 @@ def json_bytes(pkg: Package) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
 
 
+FIELD_COLUMNS = ["name", "title", "title_en", "type", "unit", "description"]   # the "fields" sheet
+
+
+def field_row(f) -> list:
+    return [f.name, f.title, f.title_en, f.type, f.unit, f.description]
+
+
 def xlsx_bytes(pkg: Package) -> bytes:
     """Sheets: data (typed cells, bold frozen header), fields, about."""
     src = pkg.source
@@ -104,10 +111,3 @@ def xlsx_bytes(pkg: Package) -> bytes:
         xlsx.Sheet("fields", [FIELD_COLUMNS] + [field_row(f) for f in pkg.fields]),
         xlsx.Sheet("about", [[k, str(v)] for k, v in about]),
     ])
-
-
-FIELD_COLUMNS = ["name", "title", "title_en", "type", "unit", "description"]
-
-
-def field_row(f) -> list:
-    return [f.name, f.title, f.title_en, f.type, f.unit, f.description]
