@@ -75,3 +75,12 @@ def test_equal_content_gives_equal_bytes_and_office_part_order():
 @pytest.mark.parametrize("index, name", [(0, "A"), (25, "Z"), (26, "AA"), (51, "AZ"), (701, "ZZ"), (702, "AAA")])
 def test_column_names(index, name):
     assert xlsx.column(index) == name
+
+
+def test_columns_are_as_wide_as_their_longest_cell():
+    """A Chinese header is not cut off at Excel's default width (a wide character counts twice),
+    numbers count as shown, and widths stay within 8..60 characters."""
+    ws = book(xlsx.Sheet("data", [["指标（原文）", "x", "长" * 100, "y"],
+                                  ["a", xlsx.number(1234.5, "1234.50"), "b", 1]], header=True))["data"]
+    widths = {c: ws.column_dimensions[c].width for c in "ABCD"}
+    assert widths == {"A": 6 * 2 + 2, "B": len("1234.50") + 2, "C": xlsx.MAX_WIDTH, "D": xlsx.MIN_WIDTH}

@@ -6,6 +6,8 @@ openpyxl (which the tests use to read what it writes). Text is always a shared-s
 never a formula; text that starts like a formula (= + - @ tab CR) also gets Excel's quote
 prefix, so editing the cell keeps it text. A number shown with `decimals` keeps the
 decimals it was printed with ("83.0" stays 83.0); without, it uses Excel's General format.
+Columns are as wide as their longest cell (a Chinese character counting as two), so headers
+are not cut off.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import io
 import math
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
@@ -22,6 +25,7 @@ TIMESTAMP = "2000-01-01T00:00:00Z"
 CREATOR = "portal"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_DECIMALS = 15
+MIN_WIDTH, MAX_WIDTH = 8, 60   # column widths, in characters
 # characters XML 1.0 cannot hold, and a literal "_xHHHH_" (which Excel would read as an
 # escape): written as Excel's own escapes, so the cell reads back as the original text
 XML_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_(?=x[0-9A-Fa-f]{4}_)")
@@ -145,6 +149,27 @@ def style(index: int) -> str:
     return f' s="{index}"' if index else ""
 
 
+def shown_width(value) -> int:
+    """Characters a cell shows, a wide (CJK) character counting as two."""
+    if value is None:
+        return 0
+    text = f"{value.value:.{value.decimals}f}" if isinstance(value, Number) else str(value)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def cols_xml(rows: list, width: int) -> str:
+    """Column widths that show each column's longest cell (within MIN_WIDTH..MAX_WIDTH
+    characters): Chinese headers are not cut off at Excel's default of about 8."""
+    if not width:
+        return ""
+    cols = []
+    for i in range(width):
+        chars = max((shown_width(r[i]) for r in rows if i < len(r)), default=0)
+        cols.append(f'<col min="{i + 1}" max="{i + 1}" width="{min(MAX_WIDTH, max(MIN_WIDTH, chars + 2))}" '
+                    'customWidth="1"/>')
+    return f"<cols>{''.join(cols)}</cols>"
+
+
 def sheet_xml(sheet: Sheet, styles: Styles, strings: Strings) -> str:
     rows = []
     for r, values in enumerate(sheet.rows, 1):
@@ -157,7 +182,7 @@ def sheet_xml(sheet: Sheet, styles: Styles, strings: Strings) -> str:
     width = max((len(v) for v in sheet.rows), default=0)
     dim = f'<dimension ref="A1:{column(width - 1)}{len(sheet.rows)}"/>' if width else ""
     return (XML_HEAD + f'<worksheet xmlns="{MAIN}" xmlns:r="{REL}">{dim}{view}'
-            f'<sheetFormatPr defaultRowHeight="15"/><sheetData>{"".join(rows)}</sheetData>'
+            f'<sheetFormatPr defaultRowHeight="15"/>{cols_xml(sheet.rows, width)}<sheetData>{"".join(rows)}</sheetData>'
             '<pageMargins left="0.75" right="0.75" top="1" bottom="1" header="0.5" footer="0.5"/></worksheet>')
 
 
