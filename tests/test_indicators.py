@@ -25,7 +25,7 @@ from scripts.portal.validate import validate_package
 from scripts.portal.model.registry import load_reports
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTRACT = ["fact_id", "indicator_id", "indicator", "geography", "period", "period_type", "value", "unit",
+CONTRACT = ["fact_id", "indicator_id", "indicator", "wording", "geography", "period", "period_type", "value", "unit",
             "value_printed", "unit_printed", "qualifier", "kind", "reference", "repeat_of", "source_package",
             "source_row", "source_field", "report", "source_line", "breakdown", "unmapped_reason"]
 
