@@ -60,6 +60,15 @@ def built_site(packages: str, engine: str = "mkdocs") -> Built:
     return Built(Path(packages), docs, site)
 
 
+@functools.lru_cache(maxsize=None)
+def zensical_site(packages: str) -> Built:
+    """The docs of built_site(packages), built by Zensical and the same post-build stage."""
+    mk = built_site(packages)
+    site = Path(tempfile.mkdtemp(prefix="portal-zensical-test-")) / "site"
+    mkdocs_build(mk.docs, site, "zensical")
+    return Built(mk.packages, mk.docs, site)
+
+
 def site_packages_dir() -> Path:
     """The real packages when there are any, else the fixtures (browser tests use this)."""
     real = paths.packages_dir()

@@ -9,21 +9,18 @@ except on CI (CI=true), where .ci/run installs it and a missing engine is a fail
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import html as htmllib
 import json
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from scripts.portal import publish
 from scripts.portal.site import engine
-from tests.site_build import FIXTURE_PACKAGES, built_site
+from tests.site_build import FIXTURE_PACKAGES, built_site, zensical_site
 
 INSTALLED = Path(sys.executable).with_name("zensical").exists()
 pytestmark = pytest.mark.skipif(not INSTALLED and os.environ.get("CI") != "true",
@@ -38,13 +35,9 @@ THEME_FILES = re.compile(r"^(assets/javascripts/(bundle\.|workers/|lunr/|LICENSE
                          r"classic/|modern/)|search/search_index\.json$|search\.json$|sitemap\.xml\.gz$|tags\.json$)")
 
 
-@functools.lru_cache(maxsize=None)
 def sites() -> tuple:
     """The fixture portal built by MkDocs, and by Zensical from the very same docs."""
-    mk = built_site(str(FIXTURE_PACKAGES))
-    target = Path(tempfile.mkdtemp(prefix="portal-zensical-test-")) / "site"
-    publish.render(mk.docs, target, "zensical")
-    return mk.site, target
+    return built_site(str(FIXTURE_PACKAGES)).site, zensical_site(str(FIXTURE_PACKAGES)).site
 
 
 def files(site: Path) -> dict:
