@@ -86,7 +86,8 @@ def run(docs: Path, target: Path, engine: str = DEFAULT) -> None:
     if proc.returncode != 0 or problems:
         shown = "\n".join(problems) or output.strip()[-4000:]
         raise PortalError(f"{engine} build --strict failed:\n" + shown[-4000:])
-    if engine == "zensical":
+    if engine == "zensical":   # (MkDocs, too, replaces what its output folder held)
+        shutil.rmtree(target, ignore_errors=True)
         shutil.move(str(config.parent / "site-out"), str(target))
 
 
