@@ -79,14 +79,17 @@ def test_qualifier_is_placed_as_printed():
     assert fx.display_value({**base, "qualifier": "超过"}) == "超过10 万架"
 
 
-@pytest.mark.parametrize("entry,field", [({"id": "Bad Id", "name": "x", "topic": "resources"}, "id"),
-                                         ({"id": "ok", "name": "x", "topic": "nowhere"}, "topic"),
-                                         ({"id": "ok", "name": "", "topic": "resources"}, "name")])
+@pytest.mark.parametrize("entry,field", [({"id": "Bad Id"}, "id"), ({"topic": "nowhere"}, "topic"),
+                                         ({"name": ""}, "name"), ({"id": "index"}, "id"),
+                                         ({"period_type": "sometimes"}, "period_type")])
 def test_registry_errors_name_file_row_and_field(tmp_path, entry, field):
+    """The pages read the registry through its one loader: a bad entry is refused with file, row, field
+    (a reserved id such as `index` would overwrite the indicator index page)."""
     (tmp_path / "topics.yaml").write_text((RECIPES / "topics.yaml").read_text("utf-8"), encoding="utf-8")
-    good = {"id": "fine", "name": "好", "topic": "resources"}
-    (tmp_path / "indicators.yaml").write_text(yaml.safe_dump({"indicators": [good, entry]}, allow_unicode=True),
-                                              encoding="utf-8")
+    good = {"id": "fine", "name": "好", "name_en": "Good", "unit": "个", "topic": "resources", "period_type": "instant"}
+    (tmp_path / "indicators.yaml").write_text(yaml.safe_dump(
+        {"units": {}, "geographies": {}, "indicators": [good, {**good, "id": "ok", **entry}]}, allow_unicode=True),
+        encoding="utf-8")
     with pytest.raises(PortalError) as e:
         fx.load(FACTS, tmp_path)
     assert (e.value.row, e.value.field) == (2, field)
