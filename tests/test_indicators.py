@@ -114,6 +114,8 @@ def test_every_fact_rereads_equal_from_its_source_cell(facts, registry_yaml):
             sign = 1
         if fact["period_type"] == "instant" and re.fullmatch(r"\d{4}", period):
             period += "-12"  # a year-end stock: one label per moment
+        if fact["kind"] == "growth" and "/" not in period and fact["period"].endswith(f"/{period}"):
+            period = fact["period"]  # a growth's compared moments: BASE/END, END as stated (conventions)
         assert (fact["geography"], fact["period"], fact["unit_printed"]) == (place, period, unit), fact["fact_id"]
         factor = 1 if fact["unit"] == unit else Decimal(str(units[fact["unit"]][unit]))
         assert Decimal(fact["value"]) == sign * Decimal(fact["value_printed"]) * factor, fact["fact_id"]
