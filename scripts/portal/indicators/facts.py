@@ -20,7 +20,7 @@ from ..model.reader import load_portal
 from ..quality import statement_groups
 from .registry import NEEDS_REFERENCE, Registry, load_registry
 
-COLUMNS = ["fact_id", "indicator_id", "indicator", "geography", "period", "period_type", "value", "unit",
+COLUMNS = ["fact_id", "indicator_id", "indicator", "wording", "geography", "period", "period_type", "value", "unit",
            "value_printed", "unit_printed", "qualifier", "kind", "reference", "repeat_of", "source_package",
            "source_row", "source_field", "report", "source_line", "breakdown", "unmapped_reason"]
 CELL_KEYS = ("indicator", "period", "kind", "unit", "breakdown", "geography", "reference", "period_type")
@@ -262,7 +262,9 @@ def build_facts(packages_dir: Path, recipes_dir: Path) -> tuple[pd.DataFrame, li
     if unknown:
         raise PortalError(f"the registry maps package(s) that do not exist: {', '.join(unknown)}",
                           file="indicators.yaml")
-    facts = canonical(pd.concat(parts, ignore_index=True), reg)
+    facts = pd.concat(parts, ignore_index=True)
+    facts["wording"] = facts["indicator"]  # as the source words it, whatever indicator it joins
+    facts = canonical(facts, reg)
     unknown = sorted(set(facts["indicator_id"]) - set(reg.indicators) - {""})
     if unknown:
         raise PortalError(f"mapped to unregistered indicator(s): {', '.join(unknown)}", file="indicators.yaml")
