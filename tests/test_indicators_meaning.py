@@ -72,7 +72,7 @@ def test_one_moment_has_one_label(facts):
     mapped = facts[facts["indicator_id"] != ""]
     labels = mapped.groupby(["indicator_id", "geography", "kind", "breakdown"])["period"].agg(set)
     assert not [k for k, ps in labels.items() if any(f"{p}-12" in ps for p in ps if len(p) == 4)]
-    fibre = mapped[(mapped["indicator_id"] == "optical-cable-length") & (mapped["geography"] == "辽宁省")]
+    fibre = mapped[(mapped["indicator_id"] == "fibre-cable-length") & (mapped["geography"] == "辽宁省")]
     assert "2020" not in set(fibre["period"]) and "2020-12" in set(fibre["period"])
 
 
@@ -200,7 +200,7 @@ def test_a_share_without_reference_fails_validate(tmp_path, monkeypatch, capsys)
     assert "needs its reference" in capsys.readouterr().out
 
 
-def test_an_alias_under_two_indicators_is_refused(tmp_path):
+def test_an_alias_under_two_indicators_is_refused(tmp_path, monkeypatch, capsys):
     recipes = copy_recipes(tmp_path)
     path = recipes / "indicators.yaml"
     text = path.read_text("utf-8")
@@ -208,21 +208,24 @@ def test_an_alias_under_two_indicators_is_refused(tmp_path):
     with pytest.raises(PortalError, match="mapped twice") as err:
         load_registry(recipes)
     assert err.value.file == "indicators.yaml" and err.value.field == "aliases"
+    monkeypatch.setattr(paths, "RECIPES", recipes)  # `make validate` refuses it too, located
+    assert cli.main(["validate"]) == 1
+    assert "ERROR file indicators.yaml, row " in capsys.readouterr().out
 
 
 def test_a_join_across_populations_is_refused_unless_declared(tmp_path):
     recipes = copy_recipes(tmp_path)
     path = recipes / "indicators.yaml"
     text = path.read_text("utf-8")
-    joined = text.replace("    aliases: [数据中心标准机架数]\n", "    aliases: [数据中心标准机架数, 数据中心机架总量]\n", 1)
+    joined = text.replace("    aliases: [数据中心标准机架数]\n", "    aliases: [数据中心标准机架数, 数据中心机架总数合计]\n", 1)
     path.write_text(joined, "utf-8")
     with pytest.raises(PortalError, match="机架总数|another population") as err:
         load_registry(recipes)
     assert err.value.file == "indicators.yaml" and err.value.row and err.value.field == "aliases"
     declared = joined.replace("equivalences:\n", "equivalences:\n  - {indicator: data-centre-racks, wording: "
-                                                 "数据中心机架总量, reason: 测试：同一口径。}\n", 1)
+                                                 "数据中心机架总数合计, reason: 测试：同一口径。}\n", 1)
     path.write_text(declared, "utf-8")
-    assert "数据中心机架总量" in load_registry(recipes).wordings("data-centre-racks")
+    assert "数据中心机架总数合计" in load_registry(recipes).wordings("data-centre-racks")
 
 
 def test_an_unknown_period_form_in_a_table_mapping_is_refused(tmp_path):
