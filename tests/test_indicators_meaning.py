@@ -200,7 +200,7 @@ def test_a_share_without_reference_fails_validate(tmp_path, monkeypatch, capsys)
     assert "needs its reference" in capsys.readouterr().out
 
 
-def test_an_alias_under_two_indicators_is_refused(tmp_path):
+def test_an_alias_under_two_indicators_is_refused(tmp_path, monkeypatch, capsys):
     recipes = copy_recipes(tmp_path)
     path = recipes / "indicators.yaml"
     text = path.read_text("utf-8")
@@ -208,6 +208,9 @@ def test_an_alias_under_two_indicators_is_refused(tmp_path):
     with pytest.raises(PortalError, match="mapped twice") as err:
         load_registry(recipes)
     assert err.value.file == "indicators.yaml" and err.value.field == "aliases"
+    monkeypatch.setattr(paths, "RECIPES", recipes)  # `make validate` refuses it too, located
+    assert cli.main(["validate"]) == 1
+    assert "ERROR file indicators.yaml, row " in capsys.readouterr().out
 
 
 def test_a_join_across_populations_is_refused_unless_declared(tmp_path):
