@@ -93,6 +93,9 @@ def cell_fact(r, pkg, mapping: dict, reg: Registry) -> dict:
     def column(key: str) -> str:  # the cell's row, read in the column the mapping names for `key`
         return getattr(r, mapping[key]) if key in mapping else ""
 
+    # a row mapped to another indicator than its field's is that indicator's whole, not a part
+    own_indicator = bool(r.r_indicator) and r.r_indicator != r.f_indicator
+
     return {
         "indicator_id": table_indicator(r),
         "indicator": f"{r.parent + ' ' if r.label == '' else ''}{r.label} · {field.title}".strip(),
@@ -102,7 +105,8 @@ def cell_fact(r, pkg, mapping: dict, reg: Registry) -> dict:
         "unit_printed": r.r_unit or r.f_unit or column("unit_from") or field.unit,
         "kind": r.r_kind or r.f_kind or "actual", "reference": r.r_reference or r.f_reference,
         "period_type": r.r_period_type or r.f_period_type, "sign": "", "unmapped_reason": "",
-        "breakdown": r.r_breakdown or r.f_breakdown or (column("breakdown_from") if r.row_type != "total" else ""),
+        "breakdown": r.r_breakdown or r.f_breakdown or (column("breakdown_from") if r.row_type != "total"
+                                                        and not own_indicator else ""),
         "value_printed": r.value_printed, "source_row": r.source_row, "source_field": r.source_field,
         "source_line": r.source_line}
 
