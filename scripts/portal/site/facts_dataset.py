@@ -36,6 +36,7 @@ from scripts.portal.site.citation import PORTAL_NAME
 T = Texts.beside(__file__, "facts_dataset_texts.yaml")
 TEXTS = T.all()   # the templates' words (texts.page.coverage …)
 LABELS = T.data("downloads")   # label key -> download label
+SHORT = Texts.beside(__file__, "indicator_texts.yaml").data("report_short")   # slug -> short name (narrow tables)
 DOC = f"datasets/{FACTS_PACKAGE}.md"
 DIR = f"downloads/{FACTS_PACKAGE}"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -137,8 +138,8 @@ def source_note(sources: list) -> str:
 
 def description(pkg, sources: list) -> str:
     cov = pkg.descriptor.get("x-coverage", {})
-    return T("description", description=pkg.description or pkg.title, facts=cov.get("facts", len(pkg.rows)),
-             mapped=cov.get("mapped", 0), indicators=cov.get("indicators_used", 0), reports=len(sources),
+    return T("description", description=pkg.description or pkg.title, facts=f"{cov.get('facts', len(pkg.rows)):,}",
+             mapped=f"{cov.get('mapped', 0):,}", indicators=cov.get("indicators_used", 0), reports=len(sources),
              packages=len(pkg.source.get("packages") or []))
 
 
@@ -150,8 +151,8 @@ def coverage(pkg, sources: list) -> dict:
     for r in sources:
         mine = [f for f in pkg.rows if f["report"] == r.slug]
         mapped = [f for f in mine if f.get("indicator_id")]
-        rows.append({"report": r, "facts": len(mine), "mapped": len(mapped),
-                     "share": T("share", share=len(mapped) / len(mine)) if mine else "",
+        rows.append({"report": r, "short": SHORT.get(r.slug) or r.title, "facts": len(mine), "mapped": len(mapped),
+                     "share": share(len(mapped), len(mine)),
                      "indicators": len({f["indicator_id"] for f in mapped})})
     counted = {"facts": sum(r["facts"] for r in rows), "mapped": sum(r["mapped"] for r in rows)}
     for name, n in counted.items():
@@ -160,9 +161,14 @@ def coverage(pkg, sources: list) -> dict:
                               f"x-source.reports count {n}", package=pkg.name, file="datapackage.json",
                               field=f"x-coverage.{name}")
     total = {"facts": cov["facts"], "mapped": cov["mapped"],
-             "share": T("share", share=cov["mapped"] / cov["facts"]) if cov["facts"] else "",
+             "share": share(cov["mapped"], cov["facts"]),
              "indicators": cov.get("indicators_used", len({f["indicator_id"] for f in pkg.rows if f.get("indicator_id")}))}
     return {"rows": rows, "total": total}
+
+
+def share(part: int, whole: int) -> str:
+    """67.0%: the share of a count, one decimal ("" of nothing)."""
+    return f"{part / whole:.1%}" if whole else ""
 
 
 def temporal(pkg) -> str:
