@@ -313,7 +313,7 @@ def check_formula(t: Table, expr: str, expect: dict, name: str, note: str = "",
                      tolerance=fmt(round(tol, 6)))]
 
 
-CONSISTENCY_KEY = ("indicator_id", "geography", "period", "kind", "unit", "qualifier", "breakdown")
+CONSISTENCY_KEY = ("indicator_id", "geography", "period", "kind", "unit", "qualifier", "breakdown", "reference")
 
 
 def _statement_tolerance(row: dict) -> float:

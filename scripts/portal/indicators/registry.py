@@ -107,19 +107,6 @@ class Registry:
         items = [i for k in ("aliases", *ALIAS_KINDS) for i in entry.get(k, [])]
         return list(dict.fromkeys(i if isinstance(i, str) else i["text"] for i in items))
 
-    def dataset_topic(self, package: str) -> str:
-        """The topic of a dataset: its `tables:` entry's, or its report's for a key-figure package."""
-        if package in self.tables:
-            return self.tables[package]["topic"]
-        slug = package.removesuffix("-key-figures")
-        if package.endswith("-key-figures") and slug in self.key_figure_topics:
-            return self.key_figure_topics[slug]
-        raise KeyError(f"no topic for dataset {package!r} in indicators.yaml")
-
-    def plan_indicators(self) -> list[str]:
-        """Indicators of the plan's 主要指标 table or its quantified targets (`plan` set), in order."""
-        return [i for i, e in self.indicators.items() if e.get("plan")]
-
 
 def check_text(data, file: str, where: str = "") -> None:
     """No markup or script in any text of the registry (names reach pages, the fact table, search)."""

@@ -16,6 +16,7 @@ do not depend on what came from the cache.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import time
 from pathlib import Path
@@ -140,7 +141,8 @@ def collect(packages_dir, store, code, digest, key, ctx, say) -> tuple:
         if key and key != bc.digest("build", code, digest, bc.sha256_file(packages_dir / "reports.json"),
                                     *(x for pair in sorted(plan.fingerprints.items()) for x in pair)):
             key = None  # the packages changed since they were scanned: no build record for this run
-        ind = indicator_pages.prepare(portal, Path(ctx.facts), Path(ctx.recipes)) if ctx.facts else None
+        today = dt.date.fromisoformat(ctx.accessed)
+        ind = indicator_pages.prepare(portal, Path(ctx.facts), Path(ctx.recipes), today) if ctx.facts else None
         cmp, extra_charts, extra_files, large, stats = run_units(portal, plan, store, ctx, say, ind, early)
     finally:  # run_units shuts its workers down; these, if it was not reached
         if early:

@@ -25,6 +25,7 @@ NATION = T("places.nation")
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}")   # ids become file names and URLs
 NOT_OBSERVED = ("target", "growth", "rank")        # kinds that are not the indicator's level
 AFTER = tuple(T.data("qualifiers_after"))  # qualifiers printed after the number
+
 FACT_FIELDS = ("fact_id", "indicator_id", "indicator", "geography", "period", "value", "unit", "value_printed",
                "unit_printed", "qualifier", "kind", "repeat_of", "source_package", "source_row",
                "source_field", "report", "source_line")
@@ -93,6 +94,8 @@ def finding_indicator(q: dict) -> str:
     second part (``kind:indicator_id:...``)."""
     if q.get("indicator_id"):
         return str(q["indicator_id"])
+    if q.get("check") == "consistency" and q.get("field"):  # structured: field = the indicator id
+        return str(q["field"])
     parts = str(q.get("check", "")).split(":")
     return parts[1] if len(parts) > 1 else ""
 
