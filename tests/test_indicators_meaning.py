@@ -256,3 +256,11 @@ def test_review_registry_lists_every_joined_wording(capsys):
     out = capsys.readouterr().out
     assert out.startswith("internet-users  网民规模")
     assert "网民规模较2020年3月增长" in out and "cnnic-47" in out and "growth" in out and "辽宁省" in out
+
+
+def test_a_printed_range_is_its_two_ends():
+    row = {"value": "8", "value_printed": "8", "unit_printed": "座", "qualifier": "7—"}
+    lo, hi = statement_bounds(row)
+    assert 6.4 < lo <= 7 and 8 <= hi < 8.6
+    assert compatible(row, {**row, "value": "7", "value_printed": "7", "qualifier": ""})
+    assert not compatible(row, {**row, "value": "10", "value_printed": "10", "qualifier": ""})
