@@ -224,6 +224,13 @@ def compared(period: str, reference: str) -> str:
     return period
 
 
+def signed(text: str, sign: str) -> str:
+    """A decrease as a negative number, its printed digits kept (159.0 -> -159.0)."""
+    if sign != "-":
+        return text
+    return text[1:] if text.startswith("-") else ("-" + text if Decimal(text) != 0 else text)
+
+
 def decimal_text(value: Decimal) -> str:
     text = format(value.normalize(), "f")
     return text if text != "-0" else "0"
@@ -249,8 +256,7 @@ def canonical(facts: pd.DataFrame, reg: Registry) -> pd.DataFrame:
     factors = [reg.factor(u, p) if isinstance(u, str) else None
                for u, p in zip(facts["indicator_unit"], facts["unit_printed"])]
     facts["unit"] = [u if f is not None else p for u, p, f in zip(facts["indicator_unit"], facts["unit_printed"], factors)]
-    facts["value"] = [decimal_text((Decimal(v) if f is None else Decimal(v) * f) * (-1 if s == "-" else 1))
-                      if (f not in (None, 1) or s == "-") else v
+    facts["value"] = [signed(v if f in (None, 1) else decimal_text(Decimal(v) * f), s)
                       for v, f, s in zip(facts["value_printed"], factors, facts["sign"])]
     return facts.drop(columns=["name", "indicator_unit", "indicator_period_type", "sign"])
 
