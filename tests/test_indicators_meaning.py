@@ -200,7 +200,7 @@ def test_a_share_without_reference_fails_validate(tmp_path, monkeypatch, capsys)
     assert "needs its reference" in capsys.readouterr().out
 
 
-def test_an_alias_under_two_indicators_is_refused(tmp_path):
+def test_an_alias_under_two_indicators_is_refused(tmp_path, monkeypatch, capsys):
     recipes = copy_recipes(tmp_path)
     path = recipes / "indicators.yaml"
     text = path.read_text("utf-8")
@@ -208,6 +208,9 @@ def test_an_alias_under_two_indicators_is_refused(tmp_path):
     with pytest.raises(PortalError, match="mapped twice") as err:
         load_registry(recipes)
     assert err.value.file == "indicators.yaml" and err.value.field == "aliases"
+    monkeypatch.setattr(paths, "RECIPES", recipes)  # `make validate` refuses it too, located
+    assert cli.main(["validate"]) == 1
+    assert "ERROR file indicators.yaml, row " in capsys.readouterr().out
 
 
 def test_a_join_across_populations_is_refused_unless_declared(tmp_path):
@@ -253,3 +256,67 @@ def test_review_registry_lists_every_joined_wording(capsys):
     out = capsys.readouterr().out
     assert out.startswith("internet-users  网民规模")
     assert "网民规模较2020年3月增长" in out and "cnnic-47" in out and "growth" in out and "辽宁省" in out
+
+
+def test_a_printed_range_is_its_two_ends():
+    row = {"value": "8", "value_printed": "8", "unit_printed": "座", "qualifier": "7—"}
+    lo, hi = statement_bounds(row)
+    assert 6.4 < lo <= 7 and 8 <= hi < 8.6
+    assert compatible(row, {**row, "value": "7", "value_printed": "7", "qualifier": ""})
+    assert not compatible(row, {**row, "value": "10", "value_printed": "10", "qualifier": ""})
+
+
+# figures stated in the prose of 001–004 that the portal did not publish before issue 19 (found by the
+# helpers' second reading of the prose): (report, key figure, source line, printed value)
+ADDED = [("cnnic-47", f"kf-{n}", line, value) for n, line, value in (
+    (786, 791, "20"), (787, 791, "30"), (788, 801, "10"), (789, 801, "12"), (790, 801, "265189"),
+    (791, 485, "148"), (792, 1820, "55"), (793, 805, "79.2"))] + [
+    ("digital-liaoning-plan-2", "kf-096", 67, "10"), ("digital-liaoning-plan-2", "kf-097", 90, "11"),
+    ("digital-liaoning-plan-2", "kf-098", 116, "1"), ("digital-liaoning-plan-2", "kf-099", 717, "8"),
+    ("digital-liaoning-plan-2", "kf-100", 1364, "3"), ("digital-liaoning-plan-2", "kf-101", 1365, "3"),
+    ("digital-liaoning-plan-2", "kf-102", 1566, "2"),
+    ("shenyang-data-bureau-2024", "kf-097", 67, "12"), ("shenyang-data-bureau-2024", "kf-098", 65, "1"),
+    ("digital-shenyang-2022", "kf-067", 15, "1"), ("digital-shenyang-2022", "kf-068", 21, "1000"),
+    ("digital-shenyang-2022", "kf-069", 27, "1"), ("digital-shenyang-2022", "kf-070", 51, "5"),
+    ("digital-shenyang-2022", "kf-071", 83, "1"), ("digital-shenyang-2022", "kf-072", 67, "10")]
+
+
+@pytest.mark.parametrize("slug,figure,line,value", ADDED)
+def test_stated_figures_once_missing_are_published(slug, figure, line, value, facts, sources, reports):
+    """Each is read from its source line (its excerpt stands there, holding the number in digits
+    or, for a small number, in the words the source uses) and is a fact with a meaning."""
+    from tests.test_data_packages import chinese_forms
+
+    fact = facts[(facts["source_package"] == f"{slug}-key-figures") & (facts["source_row"] == figure)]
+    assert len(fact) == 1, figure
+    fact = fact.iloc[0]
+    assert (fact["value_printed"], fact["source_line"]) == (value, str(line))
+    text = (sources / reports[slug]["source_file"]).read_text("utf-8").splitlines()[line - 1]
+    pkg_rows = load_facts_rows(slug)
+    excerpt = pkg_rows[figure]["source_text"]
+    assert excerpt and excerpt in text
+    assert value in excerpt or any(w in excerpt for w in chinese_forms(value, fact["unit_printed"]))
+    assert fact["indicator_id"] or fact["unmapped_reason"] not in ("", "TODO")
+
+
+def load_facts_rows(slug: str) -> dict:
+    from scripts.portal.model.reader import load_package
+
+    pkg = load_package(paths.packages_dir() / f"{slug}-key-figures")
+    return {r["id"]: r for r in pkg.raw_rows}
+
+
+def test_independent_check_numbers_are_true(facts):
+    """The second mapping of the 170-figure sample, compared with the committed fact table, gives the
+    agreement its README states (issue 19.5), and every figure of the sample is compared."""
+    from scripts.tools import independent_check as ic
+
+    rows = ic.compare(ic.read(ic.HERE / "sample.csv"), ic.read(ic.HERE / "blind.csv"), facts)
+    s = ic.summary(rows)
+    assert s["figures"] == 170
+    readme = (ic.HERE / "README.md").read_text("utf-8")
+    for aspect in ("kind", "reference", "period"):
+        assert f"| {aspect} | {s[aspect]} | 170 | {100 * s[aspect] / 170:.1f} % |" in readme, aspect
+    assert f"| {s['pairs_agreeing']} | {s['pairs']} |" in readme
+    assert f"| {s['joins_both']} | {s['joins_either']} | {100 * s['joins_both'] / s['joins_either']:.1f} % |" in readme
+    assert s["kind"] / 170 >= 0.9 and s["reference"] / 170 >= 0.9

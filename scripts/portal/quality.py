@@ -333,12 +333,16 @@ AT_LEAST, AT_MOST, ABOUT = (tuple(TEXTS.data(k)) for k in ("qualifiers_at_least"
                                                               "qualifiers_about"))
 AFTER = tuple(TEXTS.data("qualifiers_after"))  # printed after the number: 20以上, 50左右
 ABOUT_SHARE = 0.1  # 约 / 左右: within 10 % of the number
+RANGE_FROM = re.compile(r"(\d+(?:\.\d+)?)[—–\-~～至到]")
 
 
 def statement_bounds(row: dict) -> tuple[float, float]:
     """The values a statement allows: its number within printed precision, widened by its qualifier
     (20以上 -> [20, ∞), 近80 -> (-∞, 80], 50左右 -> [45, 55])."""
     value, tol, q = float(Decimal(row["value"])), _statement_tolerance(row), row.get("qualifier", "")
+    low = RANGE_FROM.fullmatch(q)  # a range printed 7—8: its lower end in the qualifier, the upper in value
+    if low:
+        return float(low.group(1)) - tol, value + tol
     if q in AT_LEAST:
         return value - tol, float("inf")
     if q in AT_MOST:
@@ -352,7 +356,11 @@ def statement_bounds(row: dict) -> tuple[float, float]:
 def compatible(a: dict, b: dict) -> bool:
     """Whether two statements can both be true (their bounds overlap)."""
     (lo1, hi1), (lo2, hi2) = statement_bounds(a), statement_bounds(b)
-    return lo1 < hi2 - 1e-9 and lo2 < hi1 - 1e-9  # touching bounds (4.51 vs 4.52) cannot both hold
+    overlap = min(hi1, hi2) - max(lo1, lo2)
+    # two roundings are half-open (4.51 and 4.52 touch at 4.515 but cannot both hold); an exact
+    # number, a qualifier's or a range's end is closed (7 and 7—8 can)
+    rounded = all(_statement_tolerance(r) > 0 and not r.get("qualifier") for r in (a, b))
+    return overlap > 1e-9 if rounded else overlap > -1e-9
 
 
 def _where(row: dict) -> str:

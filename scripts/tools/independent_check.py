@@ -46,7 +46,10 @@ def same_reference(a: str, b: str) -> bool:
     if not a or not b:
         return not a and not b
     wa, wb = words(a), words(b)
-    return a in b or b in a or bool(wa & wb) or any(x in y or y in x for x in wa for y in wb)
+    if a in b or b in a or bool(wa & wb) or any(x in y or y in x for x in wa for y in wb):
+        return True
+    ca, cb = set(re.findall(r"[\u4e00-\u9fff]", a)), set(re.findall(r"[\u4e00-\u9fff]", b))
+    return len(ca & cb) >= 0.6 * min(len(ca), len(cb)) if ca and cb else False  # 接受检测的 / CNCERT检测的
 
 
 def year_end(period: str, period_type: str) -> str:

@@ -93,6 +93,9 @@ def cell_fact(r, pkg, mapping: dict, reg: Registry) -> dict:
     def column(key: str) -> str:  # the cell's row, read in the column the mapping names for `key`
         return getattr(r, mapping[key]) if key in mapping else ""
 
+    # a row mapped to another indicator than its field's is that indicator's whole, not a part
+    own_indicator = bool(r.r_indicator) and r.r_indicator != r.f_indicator
+
     return {
         "indicator_id": table_indicator(r),
         "indicator": f"{r.parent + ' ' if r.label == '' else ''}{r.label} · {field.title}".strip(),
@@ -102,7 +105,8 @@ def cell_fact(r, pkg, mapping: dict, reg: Registry) -> dict:
         "unit_printed": r.r_unit or r.f_unit or column("unit_from") or field.unit,
         "kind": r.r_kind or r.f_kind or "actual", "reference": r.r_reference or r.f_reference,
         "period_type": r.r_period_type or r.f_period_type, "sign": "", "unmapped_reason": "",
-        "breakdown": r.r_breakdown or r.f_breakdown or (column("breakdown_from") if r.row_type != "total" else ""),
+        "breakdown": r.r_breakdown or r.f_breakdown or (column("breakdown_from") if r.row_type != "total"
+                                                        and not own_indicator else ""),
         "value_printed": r.value_printed, "source_row": r.source_row, "source_field": r.source_field,
         "source_line": r.source_line}
 
@@ -220,6 +224,13 @@ def compared(period: str, reference: str) -> str:
     return period
 
 
+def signed(text: str, sign: str) -> str:
+    """A decrease as a negative number, its printed digits kept (159.0 -> -159.0)."""
+    if sign != "-":
+        return text
+    return text[1:] if text.startswith("-") else ("-" + text if Decimal(text) != 0 else text)
+
+
 def decimal_text(value: Decimal) -> str:
     text = format(value.normalize(), "f")
     return text if text != "-0" else "0"
@@ -245,8 +256,7 @@ def canonical(facts: pd.DataFrame, reg: Registry) -> pd.DataFrame:
     factors = [reg.factor(u, p) if isinstance(u, str) else None
                for u, p in zip(facts["indicator_unit"], facts["unit_printed"])]
     facts["unit"] = [u if f is not None else p for u, p, f in zip(facts["indicator_unit"], facts["unit_printed"], factors)]
-    facts["value"] = [decimal_text((Decimal(v) if f is None else Decimal(v) * f) * (-1 if s == "-" else 1))
-                      if (f not in (None, 1) or s == "-") else v
+    facts["value"] = [signed(v if f in (None, 1) else decimal_text(Decimal(v) * f), s)
                       for v, f, s in zip(facts["value_printed"], factors, facts["sign"])]
     return facts.drop(columns=["name", "indicator_unit", "indicator_period_type", "sign"])
 
