@@ -99,8 +99,8 @@ def test_write_names_the_index_by_content_and_the_stub_keeps_the_engines_config(
 def test_zensical_stub_lists_the_index_documents_in_order_escaped(tmp_path):
     """Zensical's UI renders a result from the documents of search.json by position."""
     (tmp_path / "search.json").write_text(json.dumps({"config": {"lang": ["zh"]}, "items": [{"big": 1}]}), "utf-8")
-    docs = search.build([Page(url="b/", title="乙 <b>", description="说明"),
-                         Page(url="a/", title="甲", kind="indicator", answer="3,052.1 万人")])["docs"]
+    docs = search.documents([Page(url="b/", title="乙 <b>", description="说明"),
+                         Page(url="a/", title="甲", kind="indicator", answer="3,052.1 万人")])
     engine.write_search_stub(tmp_path, "zensical", "portal-index.x.json", docs)
     stub = json.loads((tmp_path / "search.json").read_text("utf-8"))
     assert stub["config"] == {"lang": ["zh"], "portal_index": "portal-index.x.json"}

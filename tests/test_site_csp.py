@@ -94,3 +94,12 @@ def test_build_fails_on_an_inline_script_in_a_page(tmp_path):
     (docs / "index.md").write_text("# 首页\n\n<script>alert(1)</script>\n", "utf-8")
     with pytest.raises(PortalError, match="inline scripts that are not in a theme template"):
         mkdocs_build(docs, tmp_path / "site2")
+
+
+def test_sections_the_markdown_keeps_out_of_search_stay_out_when_the_engine_drops_the_mark():
+    """Zensical drops attr_list's data-search-exclude from headings; the Markdown still says it."""
+    markdown = "# 标题\n\n## 引用 {#cite data-search-exclude}\n\n## 数据 {#values}\n"
+    dropped = '<h2 id="cite">引用</h2><p>BibTeX</p><h2 id="values">数据</h2>'
+    kept = '<h2 data-search-exclude id="cite">引用</h2><p>BibTeX</p><h2 id="values">数据</h2>'
+    assert postbuild.mark_excluded(dropped, markdown) == kept
+    assert postbuild.mark_excluded(kept, markdown) == kept           # MkDocs kept it: unchanged

@@ -28,7 +28,6 @@ from scripts.portal.errors import PortalError
 from scripts.portal.site import engine as engines
 
 
-
 def finish(site: Path, docs: Path, engine: str = engines.DEFAULT) -> dict:
     """Post-process the site `engine` built from `docs` into `site`; returns counts."""
     from scripts.portal.site import search
@@ -36,12 +35,13 @@ def finish(site: Path, docs: Path, engine: str = engines.DEFAULT) -> dict:
     check_segmenters()
     allowed = template_scripts(engines.theme_dirs(engine))
     styles = tuple(sha256(css) for css in engines.theme_styles(site, engine))
-    seen, refused, found = set(), [], []
+    seen, refused, found, lastmod = set(), [], [], {}
     for page in engines.pages(docs, site):
-        html = page.html.read_text(encoding="utf-8")
-        meta = front_matter(docs / page.source)
+        html, markdown = page.html.read_text(encoding="utf-8"), (docs / page.source).read_text(encoding="utf-8")
+        meta = front_matter(markdown, docs / page.source)
+        lastmod[page.url] = str(meta.get("lastmod") or "")
         if not (meta.get("search") or {}).get("exclude"):   # Material's own switch
-            body = mark_excluded(engines.content(html), (docs / page.source).read_text(encoding="utf-8"))
+            body = mark_excluded(engines.content(html), markdown)
             found.append(search.page_from_html(page.url, meta, engines.title(html, site_name()), body))
         page.html.write_text(finish_page(squeeze(html), page.source, (allowed, styles), seen, refused), "utf-8")
     for name in engines.STATIC_PAGES:
@@ -53,10 +53,9 @@ def finish(site: Path, docs: Path, engine: str = engines.DEFAULT) -> dict:
         raise PortalError("Content-Security-Policy: inline scripts that are not in a theme template would not "
                           "run (a page must not carry its own <script>):\n" + "\n".join(refused[:20]))
     index = search.write(site, found)
-    engines.write_search_stub(site, engine, index.name, search.build(found)["docs"])
+    engines.write_search_stub(site, engine, index.name, search.documents(found))
     write_headers(site, seen, styles)
-    dated = date_sitemap(site, {p.url: str(front_matter(docs / p.source).get("lastmod") or "")
-                                for p in engines.pages(docs, site)})
+    dated = date_sitemap(site, lastmod)
     return {"pages": len(found), "hashes": len(seen), "sitemap": dated}
 
 
@@ -87,9 +86,9 @@ def site_name() -> str:
 FRONT = re.compile(r"\A---\s*\n(.*?\n)(?:---|\.\.\.)\s*\n", re.S)
 
 
-def front_matter(md: Path) -> dict:
-    """A Markdown file's YAML front matter (as the engines read it)."""
-    m = FRONT.match(md.read_text(encoding="utf-8"))
+def front_matter(markdown: str, md: Path) -> dict:
+    """The YAML front matter of `markdown` (the text of the file `md`), as the engines read it."""
+    m = FRONT.match(markdown)
     if not m:
         return {}
     try:

@@ -188,8 +188,14 @@ def build(pages: list) -> dict:
     for i, page in enumerate(pages):
         for w, weight in sorted(token_weights(page).items()):
             postings.setdefault(w, []).extend((i, weight))
+    return {"version": 1, "weights": WEIGHTS, "docs": documents(pages),
+            "tokens": dict(sorted(postings.items())), "t2s": t2s_pairs("".join(postings))}
+
+
+def documents(pages: list) -> list:
+    """What a result shows, per page, in the index's order (by URL)."""
     docs = []
-    for p in pages:
+    for p in sorted(pages, key=lambda p: p.url):
         doc = {"u": p.url, "t": p.title, "k": p.kind, "d": excerpt(p)}
         if p.answer:
             doc["a"] = p.answer
@@ -198,8 +204,7 @@ def build(pages: list) -> dict:
         if p.facts:
             doc["f"] = p.facts
         docs.append(doc)
-    return {"version": 1, "weights": WEIGHTS, "docs": docs,
-            "tokens": dict(sorted(postings.items())), "t2s": t2s_pairs("".join(postings))}
+    return docs
 
 
 def unique_by_normal_form(terms: list) -> list:
