@@ -16,7 +16,7 @@ from pathlib import Path
 from . import acknowledged as ack
 from .errors import PortalError
 from .model import reader
-from .model.schema import MARKUP
+from .model.schema import MARKUP, json_path
 from .model.registry import REPORT_KEYS, report_objects
 from .quality import CheckError, run_checks
 
@@ -38,21 +38,42 @@ class Result:
         self.errors.append(PortalError(message, package=self.name, **where))
 
 
+# Descriptor parts that are not printed text: code the quality checks evaluate (x-checks: `a+b`,
+# `@353` source-line references), findings compared with a fresh run (x-quality), URLs and hashes
+# (their schema allows no markup characters), and the markers (their own schema rule allows "-").
+NOT_TEXT = {"x-checks", "x-quality", "$schema", "path", "hash", "missingValues"}
+
+
+def descriptor_texts(value, path: tuple = ()):
+    """(JSON path, string) for every string in a descriptor, keys included, but NOT_TEXT."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in NOT_TEXT:
+                continue
+            yield path + (key,), key
+            yield from descriptor_texts(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from descriptor_texts(item, path + (index,))
+    elif isinstance(value, str):
+        yield path, value
+
+
 def check_metadata(pkg, reports: dict, result: Result) -> None:
-    """The registry link, and no markup in the texts pages print."""
+    """The registry link, and every descriptor string held to the cell rules: no markup, no
+    spreadsheet formula lead (titles, units, keywords, notes, enums and keys reach the pages,
+    the CSV, XLSX and SQLite downloads and the fields sheet)."""
     try:
         (reader.derived_reports if pkg.derived else reader.report_of)(pkg, reports)
     except PortalError as exc:
         result.errors.append(exc)
-    for key in ("title", "title_en", "description"):
-        if MARKUP.search(pkg.descriptor[key]):
-            result.error(f"{key} contains markup or a script: {pkg.descriptor[key][:60]!r}", file=DESCRIPTOR,
-                         field=key)
-    for f in pkg.fields:
-        for text in (f.title, f.title_en, f.unit, f.description):
-            if MARKUP.search(text):
-                result.error(f"field metadata contains markup or a script: {text[:60]!r}", file=DESCRIPTOR,
-                             field=f.name)
+    for path, text in descriptor_texts(pkg.descriptor):
+        where, name = json_path(path), next((p for p in reversed(path) if isinstance(p, str)), "text")
+        if MARKUP.search(text):
+            result.error(f"{name} contains markup or a script: {text[:60]!r}", file=DESCRIPTOR, field=where)
+        elif FORMULA.match(text) and not NUMERIC.match(text):
+            result.error(f"{name} starts like a spreadsheet formula: {text[:60]!r}", file=DESCRIPTOR,
+                         field=where)
 
 
 def check_cells(pkg, result: Result) -> None:

@@ -122,7 +122,7 @@ def collect(packages_dir, store, code, digest, key, ctx, say) -> tuple:
     """Every generated file into the store but the large charts: (files {path: blob}, build key
     or None, large charts, stats, build record without its files)."""
     from scripts.portal.model.reader import load_portal
-    from scripts.portal.site import indicator_pages
+    from scripts.portal.site import indicator_pages, pages
 
     # packages whose exact bytes the last build of this code loaded skip the reader's JSON
     # Schema check (every other check runs); the record is rewritten once all packages loaded
@@ -135,6 +135,11 @@ def collect(packages_dir, store, code, digest, key, ctx, say) -> tuple:
         total_rows = sum(len(p.rows) for p in portal.packages)
         say(f"build: {len(portal.reports)} reports, {len(portal.packages)} packages, {total_rows} rows "
             f"from {packages_dir}")
+        for pkg in portal.packages:
+            if pages.page_rows(pkg) < len(pkg.rows):
+                say(f"build: {pkg.name}: {len(pkg.rows):,} rows x {len(pkg.content_fields) + 1} columns shown is over a "
+                    f"page's {pages.PAGE_CELLS:,} cells: its page shows the first {pages.page_rows(pkg)} rows, "
+                    "the downloads the full table")
         plan = plan_units(portal, store, code, digest)
         store.put_record("accepted", accepted_key, {"fingerprints": sorted(set(plan.fingerprints.values()))})
         if key and key != bc.digest("build", code, digest, bc.sha256_file(packages_dir / "reports.json"),
