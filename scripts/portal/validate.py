@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import acknowledged as ack
-from .errors import PortalError
+from .errors import PortalError, one_line
 from .model import reader
 from .model.schema import MARKUP, json_path
 from .model.registry import REPORT_KEYS, report_objects
@@ -40,8 +40,9 @@ class Result:
 
 # Descriptor parts that are not printed text: code the quality checks evaluate (x-checks: `a+b`,
 # `@353` source-line references), findings compared with a fresh run (x-quality), URLs and hashes
-# (their schema allows no markup characters), and the markers (their own schema rule allows "-").
-NOT_TEXT = {"x-checks", "x-quality", "$schema", "path", "hash", "missingValues"}
+# (their schema allows no markup characters).
+NOT_TEXT = {"x-checks", "x-quality", "$schema", "path", "hash"}
+DASHES = re.compile(r"-+")  # "-", "--": printed missing-value markers, not formulas
 
 
 def descriptor_texts(value, path: tuple = ()):
@@ -71,7 +72,7 @@ def check_metadata(pkg, reports: dict, result: Result) -> None:
         where, name = json_path(path), next((p for p in reversed(path) if isinstance(p, str)), "text")
         if MARKUP.search(text):
             result.error(f"{name} contains markup or a script: {text[:60]!r}", file=DESCRIPTOR, field=where)
-        elif FORMULA.match(text) and not NUMERIC.match(text):
+        elif FORMULA.match(text) and not NUMERIC.match(text) and not DASHES.fullmatch(text):
             result.error(f"{name} starts like a spreadsheet formula: {text[:60]!r}", file=DESCRIPTOR,
                          field=where)
 
@@ -194,7 +195,7 @@ def summary(results: list[Result]) -> str:
     lines = [head, "-" * len(head)]
     for r in results:
         status = "ok" if not r.errors else f"{len(r.errors)} error(s)"
-        lines.append(f"{r.name[:58]:58} {r.rows:>5} {r.fields:>6} {r.checks:>6} {r.discrepancies:>6}  {status}")
+        lines.append(f"{one_line(r.name)[:58]:58} {r.rows:>5} {r.fields:>6} {r.checks:>6} {r.discrepancies:>6}  {status}")
     bad = [e for r in results for e in r.errors]
     lines.append("-" * len(head))
     lines.append(f"{len(results)} packages, {sum(r.rows for r in results)} rows, "
