@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-# Line breaks and other control characters a quoted name or value could carry into the log: a
+# Line breaks, other control characters and lone surrogates (unprintable in UTF-8) a quoted name or value could carry into the log: a
 # package folder named "x\nERROR ..." must not forge a line of its own.
-BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+BREAKS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 
 
 def one_line(text) -> str:

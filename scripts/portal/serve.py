@@ -26,6 +26,7 @@ import gzip
 import http.server
 import io
 import os
+import sys
 import threading
 
 COMPRESS = (".html", ".css", ".js", ".json", ".jsonld", ".svg", ".xml", ".txt", ".csv", ".md", ".map")
@@ -131,6 +132,8 @@ class Server(http.server.ThreadingHTTPServer):
     """One thread per connection, at most MAX_CONNECTIONS at once: the next are answered 503
     and closed by the accepting thread itself."""
 
+    request_queue_size = 128      # listen backlog (socketserver's 5 stalls clients before they reach the 503)
+
     def __init__(self, *args, **kwargs):
         self.slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         super().__init__(*args, **kwargs)
@@ -149,6 +152,11 @@ class Server(http.server.ThreadingHTTPServer):
         except BaseException:
             self.slots.release()
             raise
+
+    def handle_error(self, request, client_address):
+        if isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
+            return  # the client went away (a closed tab, a dropped half-sent request): no traceback
+        super().handle_error(request, client_address)
 
     def process_request_thread(self, request, client_address):
         try:
