@@ -142,6 +142,7 @@ def test_a_half_sent_request_is_closed_after_the_timeout(site, monkeypatch):
 
     from scripts.portal import serve
 
+    assert serve.Handler.timeout == serve.TIMEOUT and 0 < serve.TIMEOUT <= 30  # the default, shortened here
     monkeypatch.setattr(serve.Handler, "timeout", 1)
     _, port = site
     s = raw_socket(port)
