@@ -40,8 +40,9 @@ class Result:
 
 # Descriptor parts that are not printed text: code the quality checks evaluate (x-checks: `a+b`,
 # `@353` source-line references), findings compared with a fresh run (x-quality), URLs and hashes
-# (their schema allows no markup characters).
-NOT_TEXT = {"x-checks", "x-quality", "$schema", "path", "hash"}
+# (their schema allows no markup characters), `pattern` constraints (a regular expression, never
+# printed on a page; its shape is checked by model/schema.py pattern_risk).
+NOT_TEXT = {"x-checks", "x-quality", "$schema", "path", "hash", "pattern"}
 DASHES = re.compile(r"-+")  # "-", "--": printed missing-value markers, not formulas
 # Free text printed as paragraphs (Markdown block syntax at a line start is escaped there, see
 # tests/test_publish.py): markup is refused in it, a leading "=" is not (`=== "tab"` is text).

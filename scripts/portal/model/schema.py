@@ -186,6 +186,56 @@ def parse_yaml(text: str, shown: str):
         loader.dispose()
 
 
+MAX_PATTERN = 200   # characters of a `pattern` constraint
+LONG_REPEAT = 10    # a repetition allowed more often than this is "long" (+, *, {0,100})
+
+
+def pattern_risk(pattern: str) -> str | None:
+    """Why a `pattern` constraint is refused, or None. Frictionless runs it on every cell (up to
+    1,000 characters, 10,000 rows), so only shapes that match in about linear time pass: no
+    repetition holding another repetition or an alternation (`(a+)+`, `(a|ab)*`: exponential
+    backtracking), at most one long repetition in all (`a*a*a*b`: polynomial), no
+    backreference, at most MAX_PATTERN characters. Bounded optional parts (`(-Q[1-4])?`) are
+    fine."""
+    import re._constants as c
+    import re._parser as parser
+
+    if len(pattern) > MAX_PATTERN:
+        return f"pattern has {len(pattern)} characters, over the limit of {MAX_PATTERN}"
+    try:
+        tree = parser.parse(pattern)
+    except re.error as exc:
+        return f"pattern is not a regular expression: {exc}"
+    long_repeats = 0
+    stack = [(tree, False)]
+    while stack:
+        items, in_repeat = stack.pop()
+        for op, arg in items:
+            if op in (c.GROUPREF, c.GROUPREF_EXISTS):
+                return "pattern uses a backreference (its matching time has no bound): refused"
+            if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+                low, high, sub = arg
+                if high > 1 and low != high and in_repeat:  # an exact count ({3}) adds no ambiguity
+                    return ("pattern repeats a repetition (like `(a+)+`): catastrophic backtracking "
+                            "(`(a+)+$` took 74 s on 32 characters): refused")
+                long_repeats += high > LONG_REPEAT
+                stack.append((sub, in_repeat or high > 1))
+            elif op is c.BRANCH:
+                if in_repeat:
+                    return "pattern repeats an alternation (like `(a|ab)*`): catastrophic backtracking: refused"
+                stack.extend((branch, in_repeat) for branch in arg[1])
+            elif op is c.SUBPATTERN:
+                stack.append((arg[3], in_repeat))
+            elif op in (c.ASSERT, c.ASSERT_NOT):
+                stack.append((arg[1], in_repeat))
+            elif op is c.ATOMIC_GROUP:
+                stack.append((arg, in_repeat))
+    if long_repeats > 1:
+        return (f"pattern has {long_repeats} long repetitions (like `a*a*b`): polynomial backtracking on "
+                "1,000-character cells: at most one is allowed")
+    return None
+
+
 def _docs() -> dict:
     return {p.name: json.loads(p.read_text("utf-8")) for p in SCHEMAS.glob("*.schema.json")}
 
@@ -269,9 +319,6 @@ def explain(error) -> str:
         return f"{shown} does not have the allowed form {error.validator_value}"
     if kind == "additionalProperties":
         extra = re.findall(r"'([^']*)'", error.message)
-        if "pattern" in extra:
-            return ("'pattern' is not allowed: a regular expression from a pull request, which Frictionless "
-                    "would run on every cell (`(a+)+` takes minutes on 32 characters); use enum")
         return f"{', '.join(map(repr, extra))[:120]} not allowed here"
     if kind in ("maxLength", "maxItems"):
         return f"too long ({len(value)}, at most {error.validator_value})"
