@@ -415,7 +415,7 @@ def page_rows(pkg) -> int:
     PAGE_CELLS cells (10,000 rows x 125 fields made a 47 MB page); then as many first rows as
     fit (at least one). The downloads always hold the full table."""
     width = len(pkg.content_fields) + 1  # the source line column too
-    if len(pkg.rows) * width <= PAGE_CELLS:
+    if is_key_figures(pkg) or len(pkg.rows) * width <= PAGE_CELLS:  # key figures: one page per section
         return len(pkg.rows)
     return max(1, PAGE_CELLS // width)
 
