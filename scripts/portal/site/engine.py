@@ -46,7 +46,7 @@ def config_settings(docs: Path, engine: str) -> dict:
     if engine == "zensical":
         overrides = docs.parent / "overrides"
         shutil.rmtree(overrides, ignore_errors=True)
-        shutil.copytree(paths.ROOT / "overrides", overrides)
+        shutil.copytree(paths.ROOT / "overrides", overrides, symlinks=True)   # (publish refuses links there)
         out = {"INHERIT": str(paths.ROOT / "mkdocs.yml"), "docs_dir": docs.name, "site_dir": "site-out",
                "theme": {"custom_dir": overrides.name, "variant": "classic"}}   # Material's look
     else:
@@ -85,7 +85,7 @@ def run(docs: Path, target: Path, engine: str = DEFAULT) -> None:
     problems = [line for line in output.splitlines() if PROBLEM.match(line)]
     if proc.returncode != 0 or problems:
         shown = "\n".join(problems) or output.strip()[-4000:]
-        raise PortalError(f"{engine} build --strict failed:\n" + shown[-4000:])
+        raise PortalError(f"{engine} build --strict failed:\n" + shown[-4000:], lines=True)
     if engine == "zensical":   # (MkDocs, too, replaces what its output folder held)
         shutil.rmtree(target, ignore_errors=True)
         shutil.move(str(config.parent / "site-out"), str(target))
