@@ -97,7 +97,8 @@ def nav_links(page: Path, site: Path) -> list:
     m = NAV.search(page.read_text("utf-8"))
     assert m, page
     here = page.parent.relative_to(site).as_posix()
-    return [(posixpath.normpath(posixpath.join(here, href)), " ".join(re.sub(r"<[^>]+>", " ", htmllib.unescape(text)).split()))
+    return [(posixpath.normpath(posixpath.join(here, href)),
+             " ".join(re.sub(r"<[^>]+>", " ", htmllib.unescape(text)).split()))
             for href, text in NAV_LINK.findall(m.group(0))]
 
 
