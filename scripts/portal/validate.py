@@ -92,6 +92,20 @@ def check_placeholders(desc: dict, reports: dict, result: Result) -> None:
         result.error(f"report {report.slug!r} still has TODO in: {', '.join(left)}", file="reports.json")
 
 
+def check_pending(pkg, result: Result) -> None:
+    """The fact table: no `TODO` left where extraction found no answer (a fact on no indicator
+    without its reason, a share or rank without its reference); each named with the meaning row."""
+    if not pkg.derived:
+        return
+    names = {f.name for f in pkg.fields}
+    for number, raw in enumerate(pkg.raw_rows, start=2):
+        for name in ("unmapped_reason", "reference"):
+            if name in names and raw[name] == "TODO":
+                result.error(f"{raw.get('source_package')} {raw.get('source_row')} ({raw.get('indicator')}): "
+                             f"{name} still TODO (answer it in recipes/meaning/{raw.get('report')}.csv or the "
+                             f"registry)", file=pkg.resource["path"], row=number, field=name)
+
+
 def check_quality(desc: dict, records: list[dict], fields: list[dict], result: Result) -> None:
     """Run the declared checks; every discrepancy must be acknowledged in the recipe, every
     acknowledgement must match a discrepancy, and the findings must equal `x-quality`."""
@@ -128,6 +142,7 @@ def validate_package(directory: Path, reports: dict, root: Path | None = None) -
     check_metadata(pkg, reports, result)
     check_placeholders(pkg.descriptor, reports, result)
     check_cells(pkg, result)
+    check_pending(pkg, result)
     if not result.errors:
         frictionless_errors(directory, pkg.resource, result, pkg.descriptor.get("$schema", ""))
     if not result.errors:
