@@ -674,7 +674,7 @@ def render_one(c: Chart, cache_dir: Path, png: bool, identity: str, renderer=lam
 
     The SVG is drawn by the build's own Vega (renderer.py; `renderer()` gives it, made on
     first use, or None), else by vl-convert (one call: compiling to Vega and rendering in its
-    engine); the bytes are the same. The PNG is rasterised from that SVG by vl-convert (the
+    engine); the bytes are the same. Its text is then drawn as glyph outlines (outlined()). The PNG is rasterised from that SVG by vl-convert (the
     bytes vegalite_to_png gives, without rendering twice). Renders are cached by spec hash and
     `identity` (renderer.drawing_identity(): versions, renderer code, font).
     """
@@ -691,7 +691,7 @@ def render_one(c: Chart, cache_dir: Path, png: bool, identity: str, renderer=lam
         text = draw.svg(c.spec) if draw is not None else None
         if text is None:  # no renderer, or a character its advance table lacks
             text = vlc.vegalite_to_svg(c.spec, vl_version=VL_VERSION)
-        svg = text.encode("utf-8")
+        svg = outlined(text).encode("utf-8")
         _store(svg_path, svg)
         rendered += 1
     out["svg"] = (svg, svg_path)
@@ -706,6 +706,14 @@ def render_one(c: Chart, cache_dir: Path, png: bool, identity: str, renderer=lam
             rendered += 1
         out["png"] = (data, png_path)
     return out, rendered, cached
+
+
+def outlined(svg: str) -> str:
+    """The SVG with its text as the chart font's glyph outlines (outlines.py): the same
+    picture on every device; as drawn when HarfBuzz or the font is missing."""
+    from scripts.portal.site import outlines
+
+    return outlines.to_paths(svg) if outlines.available() else svg
 
 
 SVG_SIZE = re.compile(rb'<svg\b[^>]*?\swidth="(\d+(?:\.\d+)?)"[^>]*?\sheight="(\d+(?:\.\d+)?)"')

@@ -1,0 +1,133 @@
+"""Chart text as glyph outlines (scripts/portal/site/outlines.py): no <text> is left for a
+device's fonts, every text keeps its words (data-text) and ARIA attributes, glyphs sit where
+the chart font's advances put them (the widths the layout measured), anchors and lines are
+kept, and the path data is the font's outline."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from scripts.portal.site import charts, fonts, outlines
+
+pytestmark = pytest.mark.skipif(not outlines.available(),
+                                reason="no Noto Sans CJK SC or HarfBuzz here (apt-get install fonts-noto-cjk)")
+
+SVG = ('<svg xmlns="http://www.w3.org/2000/svg" width="100" height="40" viewBox="0 0 100 40">'
+       '<text text-anchor="end" transform="translate(-7,13.5)" font-family="x" font-size="12px" '
+       'font-weight="normal" fill="#333" opacity="1">沈阳市</text></svg>')
+
+
+def groups(svg: str) -> list:
+    return re.findall(r'<g data-text="([^"]*)"([^>]*)>(.*?)</g></g>', svg)
+
+
+def uses(line: str) -> list:
+    return [(m[0], int(m[1])) for m in re.findall(r'<use xlink:href="#(\w+)" x="(-?\d+)"', line)]
+
+
+def test_text_becomes_outlines_placed_at_the_fonts_advances():
+    out = outlines.to_paths(SVG)
+    assert "<text" not in out and 'xmlns:xlink="http://www.w3.org/1999/xlink"' in out
+    [(words, attrs, body)] = groups(out)
+    assert words == "沈阳市" and 'transform="translate(-7,13.5)"' in attrs and 'fill="#333"' in attrs
+    # three ideographs of 1 em at 12 px, anchored at their end: the line starts 36 px left
+    assert 'translate(-36,0) scale(0.012,-0.012)' in body
+    assert [x for _, x in uses(body)] == [0, 1000, 2000]
+    ids = {i for i, _ in uses(body)}
+    assert ids == set(re.findall(r'<path id="(\w+)"', out))
+
+
+def test_bold_text_is_drawn_with_the_bold_face():
+    bold = outlines.to_paths(SVG.replace('font-weight="normal"', 'font-weight="bold"'))
+    normal = outlines.to_paths(SVG)
+    assert re.findall(r'<path id="(\w)', bold) == ["b"] * 3 and re.findall(r'<path id="(\w)', normal) == ["r"] * 3
+    assert re.findall(r'd="([^"]*)"', bold) != re.findall(r'd="([^"]*)"', normal)
+
+
+def test_middle_anchor_lines_white_space_and_entities():
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><text text-anchor="middle" '
+           'transform="translate(50,10)" font-size="10px" role="graphics-symbol" aria-label="a &amp; b">'
+           '<tspan>  甲 \n 乙  </tspan><tspan x="0" dy="14">R&amp;D</tspan></text></svg>')
+    out = outlines.to_paths(svg)
+    [(words, attrs, body)] = groups(out)
+    assert words == "甲 乙 R&amp;D" and 'aria-label="a &amp; b"' in attrs and 'role="graphics-symbol"' in attrs
+    lines = re.findall(r'<g transform="translate\(([-\d.]+),([-\d.]+)\)', body)
+    assert [float(y) for _, y in lines] == [0, 14]
+    face = outlines.face("normal")
+    first = sum(a for _, a, _, _ in face.shape("甲 乙")) * 10 / face.upem
+    assert float(lines[0][0]) == pytest.approx(-first / 2, abs=0.001)   # centred on the anchor
+    assert len(uses(body.split("</g>")[0])) == 2   # the space has an advance but no outline
+
+
+def test_the_widths_are_the_ones_the_layout_measured(tmp_path):
+    """The renderer's layout measures text from fonts.advance_table; the outlines are placed
+    with HarfBuzz's advances of the same font: a Latin-and-digit label (kerning included) is as
+    wide drawn as measured."""
+    import json
+
+    text = "IPv6地址 AV Wi-Fi 2020-12"
+    table = json.loads(open(fonts.advance_table(tmp_path, [text]), encoding="utf-8").read())
+    size = 12
+    measured = 0.0
+    kern = table["kern"]["Latn"]
+    for i, ch in enumerate(text):
+        adv, upem = table["advances"][ch]
+        k = kern.get(text[i:i + 2], 0) if i + 1 < len(text) else 0
+        measured += (adv + (k or 0)) * size / upem
+    _, drawn = outlines.Drawing().line(text, outlines.face("normal"), size, "start", 0, 0)
+    assert drawn == pytest.approx(measured, abs=0.01)
+
+
+def absolute(d: str) -> list:
+    """Points of a relative path (m/l/c/z, as RelativePen writes it) as absolute integers."""
+    out, at, start = [], (0, 0), (0, 0)
+    for cmd, args in re.findall(r"([mlcqz])([^mlcqz]*)", d):
+        nums = [int(n) for n in re.findall(r"-?\d+", args)]
+        if cmd == "z":
+            at = start
+            continue
+        pts = list(zip(nums[::2], nums[1::2]))
+        base = at
+        pts = [(base[0] + x, base[1] + y) for x, y in pts]
+        out += pts
+        at = pts[-1]
+        if cmd == "m":
+            start = at
+    return out
+
+
+def test_relative_paths_trace_the_fonts_outline():
+    """Relative commands after "z" start from the subpath's start (the mistake drew 沈 and % as
+    scribbles): the points equal the font's absolute outline, rounded."""
+    from fontTools.pens.recordingPen import DecomposingRecordingPen
+
+    face = outlines.face("normal")
+    for ch in "沈%8辽":
+        name = face.cmap[ord(ch)]
+        rec = DecomposingRecordingPen(face.glyphs)
+        face.glyphs[name].draw(rec)
+        expected = [(round(x), round(y)) for op, pts in rec.value for x, y in pts]
+        assert expected and absolute(face.outline(face.tt.getGlyphID(name))) == expected, ch
+
+
+def test_same_bytes_in_another_process():
+    """Glyph ids and numbers do not depend on the process (hash randomisation): a rebuild of
+    a chart is byte for byte the same."""
+    spec = charts.ranked_bars([{"label": "辽宁省⁵", "value": 1.5, "highlight": True, "text": "1.5"},
+                               {"label": "Wi-Fi 全国", "value": 3, "highlight": False, "text": "3"}], "x (%)", "d")
+    code = ("import sys, json, vl_convert as v; from scripts.portal.site import outlines; "
+            "sys.stdout.write(outlines.to_paths(v.vegalite_to_svg(json.loads(sys.argv[1]), vl_version='6.4')))")
+    import json
+
+    runs = [subprocess.run([sys.executable, "-c", code, json.dumps(spec)], capture_output=True, text=True,
+                           env={"PYTHONHASHSEED": seed, "PATH": "/usr/bin:/bin"}).stdout for seed in ("1", "2")]
+    assert runs[0] and runs[0] == runs[1] and "<text" not in runs[0]
+
+
+def test_an_svg_without_text_is_unchanged():
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>'
+    assert outlines.to_paths(svg) == svg
