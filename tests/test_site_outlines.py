@@ -35,8 +35,9 @@ def test_text_becomes_outlines_placed_at_the_fonts_advances():
     [(words, attrs, body)] = groups(out)
     assert words == "沈阳市" and 'transform="translate(-7,13.5)"' in attrs and 'fill="#333"' in attrs
     # three ideographs of 1 em at 12 px, anchored at their end: the line starts 36 px left
-    assert 'translate(-36,0) scale(0.012,-0.012)' in body
-    assert [x for _, x in uses(body)] == [0, 1000, 2000]
+    unit = 12 * outlines.GRID / 1000
+    assert f'translate(-36,0) scale({outlines.num(unit)},-{outlines.num(unit)})' in body
+    assert [x for _, x in uses(body)] == [0, round(12 / unit), round(24 / unit)]
     ids = {i for i, _ in uses(body)}
     assert ids == set(re.findall(r'<path id="(\w+)"', out))
 
@@ -82,17 +83,28 @@ def test_the_widths_are_the_ones_the_layout_measured(tmp_path):
     assert drawn == pytest.approx(measured, abs=0.01)
 
 
+ARGS = {"m": 2, "l": 2, "h": 1, "v": 1, "c": 6, "q": 4, "z": 0}
+
+
 def absolute(d: str) -> list:
-    """Points of a relative path (m/l/c/z, as RelativePen writes it) as absolute integers."""
-    out, at, start = [], (0, 0), (0, 0)
-    for cmd, args in re.findall(r"([mlcqz])([^mlcqz]*)", d):
-        nums = [int(n) for n in re.findall(r"-?\d+", args)]
-        if cmd == "z":
-            at = start
-            continue
-        pts = list(zip(nums[::2], nums[1::2]))
-        base = at
-        pts = [(base[0] + x, base[1] + y) for x, y in pts]
+    """Points of a relative path (m l h v c q z, a letter left out when repeated, as SVG
+    allows) as absolute integers."""
+    out, at, start, cmd = [], (0, 0), (0, 0), None
+    tokens = re.findall(r"[mlhvcqz]|-?\d+", d)
+    i = 0
+    while i < len(tokens):
+        if tokens[i].isalpha():
+            cmd, i = tokens[i], i + 1
+            if cmd == "z":
+                at = start
+                continue
+        n = [int(t) for t in tokens[i:i + ARGS[cmd]]]
+        i += ARGS[cmd]
+        if cmd == "h":
+            n = [n[0], 0]
+        elif cmd == "v":
+            n = [0, n[0]]
+        pts = [(at[0] + x, at[1] + y) for x, y in zip(n[::2], n[1::2])]
         out += pts
         at = pts[-1]
         if cmd == "m":
@@ -102,15 +114,16 @@ def absolute(d: str) -> list:
 
 def test_relative_paths_trace_the_fonts_outline():
     """Relative commands after "z" start from the subpath's start (the mistake drew 沈 and % as
-    scribbles): the points equal the font's absolute outline, rounded."""
+    scribbles): the points equal the font's absolute outline, rounded to the grid."""
     from fontTools.pens.recordingPen import DecomposingRecordingPen
 
     face = outlines.face("normal")
+    grid = face.upem * outlines.GRID / 1000
     for ch in "沈%8辽":
         name = face.cmap[ord(ch)]
         rec = DecomposingRecordingPen(face.glyphs)
         face.glyphs[name].draw(rec)
-        expected = [(round(x), round(y)) for op, pts in rec.value for x, y in pts]
+        expected = [(round(x / grid), round(y / grid)) for op, pts in rec.value for x, y in pts]
         assert expected and absolute(face.outline(face.tt.getGlyphID(name))) == expected, ch
 
 

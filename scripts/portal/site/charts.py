@@ -50,6 +50,7 @@ class Chart:
     png: bool = False  # set by render() when a PNG was written
     width: int = 0     # the static SVG's size in CSS pixels, once rendered (0: not known)
     height: int = 0
+    label: str = ""    # words printed beside a chart drawn without axes (a sparkline: whose, when)
 
     @property
     def hash(self) -> str:

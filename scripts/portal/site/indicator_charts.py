@@ -4,7 +4,9 @@ the site renders like every other chart (Altair spec, static SVG, interactive on
 - a time series where a place has two or more periods (targets count as a period: drawn as
   open diamonds joined to the last value by a dashed line), 辽宁省 highlighted;
 - ranked bars of the places otherwise (辽宁省 highlighted), when there are two or more;
-- a sparkline (no axes, static SVG only) of the series for the topic pages.
+- a sparkline (no axes, static SVG only) of the series for the topic pages, with the words
+  printed beside it naming its place and periods (``Chart.label``): the row's value may be
+  another place's.
 An indicator with a single value gets no chart.
 """
 
@@ -200,4 +202,5 @@ def sparkline(ind: dict, df) -> ch.Chart | None:
     spec = line.properties(width=SPARK_W, height=SPARK_H, description=desc).configure(
         background="white").configure_view(stroke=None).to_dict(validate=False)  # validated in the tests
     spec["$schema"] = f"https://vega.github.io/schema/vega-lite/v{ch.VL_VERSION.split('.')[0]}.json"
-    return ch.Chart(f"spark-{ind['id']}", T("indicator.spark_title", name=ind["name"], place=geo), desc, spec)
+    return ch.Chart(f"spark-{ind['id']}", T("indicator.spark_title", name=ind["name"], place=geo), desc, spec,
+                    label=T("indicator.spark_label", place=geo, first=pts[0][0], last=pts[-1][0]))

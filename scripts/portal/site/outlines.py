@@ -31,6 +31,7 @@ except ImportError:  # without fontTools the text stays text (available() is Fal
     BasePen = object
 
 VERSION = 1   # change when the drawing changes (part of the chart cache key)
+GRID = 4      # outline coordinates in units of GRID thousandths of an em (Noto Sans CJK's own units)
 
 TEXT = re.compile(r"<text\b([^>]*)>(.*?)</text>", re.S)
 TSPAN = re.compile(r"<tspan\b([^>]*)>(.*?)</tspan>", re.S)
@@ -41,50 +42,52 @@ KEEP = ("transform", "fill", "opacity", "fill-opacity", "role", "aria-label", "a
 
 
 class RelativePen(BasePen):
-    """An SVG path in relative commands with integer coordinates (font units): rounding is
-    done on absolute positions, so no error accumulates along a contour."""
+    """A compact SVG path: relative commands, integer coordinates in units of `grid` font
+    units, h/v for straight lines along an axis, a command letter only where it changes.
+    Rounding is done on absolute positions, so no error accumulates along a contour."""
 
-    def __init__(self, glyphset):
+    def __init__(self, glyphset, grid: float = 1):
         super().__init__(glyphset)
-        self.parts, self.at, self.start = [], (0, 0), (0, 0)
+        self.grid = grid
+        self.out, self.last, self.at, self.start = [], "", (0, 0), (0, 0)
 
-    def _rel(self, *pts) -> str:
-        out, base = [], self.at
+    def _put(self, cmd: str, *pts) -> None:
+        nums = []
         for x, y in pts:
-            rx, ry = round(x), round(y)
-            out.append(f"{rx - base[0]} {ry - base[1]}")
-        self.at = (round(pts[-1][0]), round(pts[-1][1]))
-        return " ".join(out).replace(" -", "-")
+            nums += [round(x / self.grid) - self.at[0], round(y / self.grid) - self.at[1]]
+        end = (round(pts[-1][0] / self.grid), round(pts[-1][1] / self.grid))
+        if cmd == "l" and nums[1] == 0:
+            cmd, nums = "h", nums[:1]
+        elif cmd == "l" and nums[0] == 0:
+            cmd, nums = "v", nums[1:]
+        text = " ".join(str(n) for n in nums).replace(" -", "-")
+        if cmd == self.last and cmd != "m":  # the same command again: its letter may be left out
+            self.out.append(text if text.startswith("-") else " " + text)
+        else:
+            self.out.append(cmd + text)
+        self.last, self.at = cmd, end
 
     def _moveTo(self, pt):
-        self.parts.append("m" + self._rel(pt))
+        self._put("m", pt)
         self.start = self.at
 
     def _lineTo(self, pt):
-        self.parts.append("l" + self._rel(pt))
+        self._put("l", pt)
 
     def _curveToOne(self, p1, p2, p3):
-        base = self.at
-        rel = []
-        for x, y in (p1, p2, p3):
-            rel.append(f"{round(x) - base[0]} {round(y) - base[1]}")
-        self.at = (round(p3[0]), round(p3[1]))
-        self.parts.append("c" + " ".join(rel).replace(" -", "-"))
+        self._put("c", p1, p2, p3)
 
     def _qCurveToOne(self, p1, p2):
-        base = self.at
-        rel = [f"{round(x) - base[0]} {round(y) - base[1]}" for x, y in (p1, p2)]
-        self.at = (round(p2[0]), round(p2[1]))
-        self.parts.append("q" + " ".join(rel).replace(" -", "-"))
+        self._put("q", p1, p2)
 
     def _closePath(self):
-        self.parts.append("z")
-        self.at = self.start   # after "z" an SVG path is back at its subpath's start
+        self.out.append("z")
+        self.last, self.at = "z", self.start   # after "z" an SVG path is back at its subpath's start
 
     _endPath = _closePath
 
     def d(self) -> str:
-        return "".join(self.parts)
+        return "".join(self.out)
 
 
 class Face:
@@ -116,8 +119,10 @@ class Face:
                 for i, p in zip(buf.glyph_infos, buf.glyph_positions)]
 
     def outline(self, gid: int) -> str:
+        """The glyph's outline in units of GRID thousandths of an em, whatever the font's
+        units per em (a fallback font's glyphs sit beside the chart font's)."""
         if gid not in self.outlines:
-            pen = RelativePen(self.glyphs)
+            pen = RelativePen(self.glyphs, self.upem * GRID / 1000)
             self.glyphs[self.tt.getGlyphName(gid)].draw(pen)
             self.outlines[gid] = pen.d()
         return self.outlines[gid]
@@ -212,10 +217,10 @@ class Drawing:
                     glyphs.append((ident, pen + dx * scale, dy * scale))
                 pen += adv * scale
         start = x - (pen if anchor == "end" else pen / 2 if anchor == "middle" else 0)
-        s = num(size / main.upem)
-        uses = "".join(f'<use xlink:href="#{i}" x="{round((gx) / (size / main.upem))}"'
-                       + (f' y="{round(-gy / (size / main.upem))}"' if gy else "") + "/>" for i, gx, gy in glyphs)
-        return f'<g transform="translate({num(start)},{num(y)}) scale({s},-{s})">{uses}</g>', pen
+        unit = size * GRID / 1000   # px per outline unit
+        uses = "".join(f'<use xlink:href="#{i}" x="{round(gx / unit)}"' + (f' y="{round(-gy / unit)}"' if gy else "")
+                       + "/>" for i, gx, gy in glyphs)
+        return f'<g transform="translate({num(start)},{num(y)}) scale({num(unit)},-{num(unit)})">{uses}</g>', pen
 
     def text(self, attrs: str, body: str) -> str:
         a = dict(ATTR.findall(attrs))
