@@ -86,7 +86,7 @@ def time_axis(alt, days: list):
     return alt.X("date:T", title=T(f"indicator.time_axis_{kind}"),
                  scale=alt.Scale(type="utc", domain=[periods.stamp(lo), periods.stamp(hi)]),
                  axis=alt.Axis(values=[periods.stamp(d) for d in ticks], format=T(f"indicator.time_format_{kind}"),
-                               formatType="utc", labelAngle=0, labelOverlap=True, labelFlush=True))
+                               labelAngle=0, labelOverlap=True, labelFlush=True))
 
 
 def time_series(ind: dict, ser: dict, goals: list) -> ch.Chart:
