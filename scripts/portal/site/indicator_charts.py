@@ -83,9 +83,12 @@ def time_axis(alt, days: list):
     ("2020年6月"); a margin at both ends."""
     ticks, kind = periods.ticks(days)
     lo, hi = periods.domain(days)
-    return alt.X("date:T", title=T(f"indicator.time_axis_{kind}"),
+    years = kind == "year"
+    title = T("indicator.time_axis_year") if years else T("indicator.time_axis_month")
+    fmt = T("indicator.time_format_year") if years else T("indicator.time_format_month")
+    return alt.X("date:T", title=title,
                  scale=alt.Scale(type="utc", domain=[periods.stamp(lo), periods.stamp(hi)]),
-                 axis=alt.Axis(values=[periods.stamp(d) for d in ticks], format=T(f"indicator.time_format_{kind}"),
+                 axis=alt.Axis(values=[periods.stamp(d) for d in ticks], format=fmt,
                                labelAngle=0, labelOverlap=True, labelFlush=True))
 
 
