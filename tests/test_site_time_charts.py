@@ -53,10 +53,10 @@ def test_periods_are_drawn_at_their_ends_on_a_utc_time_scale():
     assert [v["date"] for v in values] == ["2020-12-31", "2022-12-31", "2024-12-31", "2025-12-31"]  # 2020 ≡ 2020-12
     assert "从2020-12的2.5到2025的4.5" in c.description and "2020的2.5" not in c.description
     ticks = x["axis"]["values"]
-    assert ticks == [periods.stamp(dt.date(y, 12, 31)) for y in range(2020, 2026)]
+    assert ticks == [{"year": y, "month": 12, "date": 31, "utc": True} for y in range(2020, 2026)]
     assert x["axis"]["format"] == "%Y年"   # formatted in UTC: the scale is utc
-    lo, hi = x["scale"]["domain"]
-    assert lo < ticks[0] and hi > ticks[-1]
+    lo, hi = (dt.date(d["year"], d["month"], d["date"]) for d in x["scale"]["domain"])
+    assert lo < dt.date(2020, 12, 31) and hi > dt.date(2025, 12, 31)
 
 
 def test_months_are_named_when_the_series_is_short():
@@ -123,3 +123,15 @@ def test_every_time_chart_of_the_real_portal_is_on_a_time_scale_in_drawn_order()
                 by_geo.setdefault(v.get("geo"), []).append(v["date"])
             for geo, dates in by_geo.items():
                 assert dates == sorted(dates) and len(set(dates)) == len(dates), (c.id, geo, dates)
+
+
+def test_places_beyond_the_lines_a_chart_holds_are_not_called_another_magnitude():
+    """A ninth province of the same magnitude is left out for room, and the sentence says so
+    (it once said each such place's values were of another magnitude)."""
+    geos = ["辽宁省", "全国", "吉林省", "河北省", "山东省", "江苏省", "浙江省", "广东省"]
+    df = frame([(g, p, 2.0 + i / 10) for i, g in enumerate(geos) for p in ("2019-12", "2020-12")]
+               + [("某省", "2020-12", 500.0), ("某省", "2019-12", 400.0)])
+    c = ic.choose(IND, df)
+    assert len({v["geo"] for v in layer_values(c.spec)}) == ic.MAX_PLACES
+    assert "另有2个地区未画入（一图最多6条线" in c.description
+    assert "某省的数值量级不同" in c.description and "广东省的数值量级不同" not in c.description

@@ -59,10 +59,15 @@ def test_points_are_spaced_as_time(browser, built, base_url, artifacts, width):
     page = context.new_page()
     page.goto(f"{base_url}indicators/{cid[len('indicator-'):]}/")
     page.wait_for_load_state("networkidle")
-    img = page.locator(f"figure.portal-chart img[src$='{cid}.svg']").first
-    img.scroll_into_view_if_needed()
-    assert img.evaluate("i => i.complete && i.naturalWidth > 0")
-    img.screenshot(path=str(artifacts / f"time-series-{width}.png"))
+    figure = page.locator(f"figure.portal-chart:has(img[src$='{cid}.svg'])").first
+    assert figure.locator("img").evaluate("i => i.complete && i.naturalWidth > 0")
+    figure.scroll_into_view_if_needed()   # in view, the chart becomes interactive (the same spec)
+    page.wait_for_function("f => ['yes', 'failed'].includes(f.getAttribute('data-rendered'))",
+                           arg=figure.element_handle(), timeout=20000)
+    figure.screenshot(path=str(artifacts / f"time-series-{width}.png"))
+    live = figure.locator(".portal-chart__view svg g.role-axis-label text").evaluate_all(
+        "ts => ts.map(t => t.textContent)")
+    assert any(re.fullmatch(r"\d{4}年(\d{1,2}月)?", t) for t in live), live
     page.goto((built.site / "assets" / "charts" / f"{cid}.svg").as_uri())
     pts, ticks = page.evaluate(POINTS), page.evaluate(TICKS)
     context.close()

@@ -46,16 +46,20 @@ def chart_unit(ser: dict, ind: dict) -> str:
 
 
 def comparable(ser: dict) -> tuple:
-    """(kept series, places left out): places within SCALE_GAP of 辽宁省 (else of the first)."""
+    """(kept series, places left out): places within SCALE_GAP of 辽宁省 (else of the first),
+    at most MAX_PLACES; the left out as {"scale": [...], "room": [...]} (another magnitude, or
+    no room for another line)."""
     ref_geo = fx.LIAONING if fx.LIAONING in ser else next(iter(ser))
     ref = max(abs(v) for _, v, _ in ser[ref_geo]) or 1
-    kept, dropped = {}, []
+    kept, dropped = {}, {"scale": [], "room": []}
     for geo, pts in ser.items():
         top = max(abs(v) for _, v, _ in pts) or 1
-        if len(kept) < MAX_PLACES and 1 / SCALE_GAP <= top / ref <= SCALE_GAP:
+        if not 1 / SCALE_GAP <= top / ref <= SCALE_GAP:
+            dropped["scale"].append(geo)
+        elif len(kept) < MAX_PLACES:
             kept[geo] = pts
         else:
-            dropped.append(geo)
+            dropped["room"].append(geo)
     return kept, dropped
 
 
@@ -87,15 +91,15 @@ def time_axis(alt, days: list):
     title = T("indicator.time_axis_year") if years else T("indicator.time_axis_month")
     fmt = T("indicator.time_format_year") if years else T("indicator.time_format_month")
     return alt.X("date:T", title=title,
-                 scale=alt.Scale(type="utc", domain=[periods.stamp(lo), periods.stamp(hi)]),
-                 axis=alt.Axis(values=[periods.stamp(d) for d in ticks], format=fmt,
+                 scale=alt.Scale(type="utc", domain=[periods.vl_datetime(lo), periods.vl_datetime(hi)]),
+                 axis=alt.Axis(values=[periods.vl_datetime(d) for d in ticks], format=fmt,
                                labelAngle=0, labelOverlap=True, labelFlush=True))
 
 
 def time_series(ind: dict, ser: dict, goals: list) -> ch.Chart:
     alt = ch.altair()
     unit = chart_unit(ser, ind) if ser else (goals[0]["unit"] if goals else "")
-    kept, dropped = comparable(ser) if ser else ({}, [])
+    kept, dropped = comparable(ser) if ser else ({}, {"scale": [], "room": []})
     kept = {g: dated(pts) for g, pts in kept.items()}
     goals = [t for t in goals if t["geography"] in kept or not kept]
     geos = list(kept) + [t["geography"] for t in goals if t["geography"] not in kept]
@@ -157,8 +161,10 @@ def series_sentence(ind, kept, goals, dropped, unit) -> str:
         text += T("indicator.goals", goals=T("list").join(
             T("indicator.goal", place=t["geography"], period=t["period"], value=ch.fmt(float(t["value"])))
             for t in sorted(goals, key=lambda t: periods.period_end(t["period"]))))
-    if dropped:
-        text += T("indicator.dropped", places=T("list").join(dropped))
+    if dropped["scale"]:
+        text += T("indicator.dropped", places=T("list").join(dropped["scale"]))
+    if dropped["room"]:
+        text += T("indicator.no_room", count=len(dropped["room"]), lines=MAX_PLACES)
     return text + T("indicator.end")
 
 

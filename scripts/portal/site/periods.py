@@ -49,6 +49,13 @@ def stamp(day: dt.date) -> int:
     return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp() * 1000)
 
 
+def vl_datetime(day: dt.date) -> dict:
+    """A date as a Vega-Lite DateTime (UTC midnight) for scale domains and axis values. Not a
+    timestamp: Vega-Lite turns that into datetime(ms), which Vega's expression interpreter (the
+    pages' strict CSP runs charts with it) reads as a year, so the live chart lost its axis."""
+    return {"year": day.year, "month": day.month, "date": day.day, "utc": True}
+
+
 def ticks(days: list) -> tuple:
     """(tick dates, "year" or "month") for an axis over these dates: the ends of years (every
     1, 2 or 5 years, at most about 8 ticks) when the dates span more than three years, else
