@@ -397,9 +397,14 @@ def key_figures(pkg, disp):
     if not by_unit_rows:
         return []
     unit = "%" if len(by_unit_rows.get("%", [])) >= 2 else max(by_unit_rows, key=lambda u: len(by_unit_rows[u]))
+    geos = [str(r.get("geography") or "") for r in by_unit_rows[unit]]
+    usual = max(set(geos), key=geos.count)   # the report's own place: bars of another place name theirs
     pts, seen = [], {}
     for r in by_unit_rows[unit]:
         label = SUPERSCRIPT.sub("", str(r.get("indicator_simplified") or r.get("indicator") or r.get("id")))
+        geo = str(r.get("geography") or "")
+        if geo and geo != usual and not label.startswith(geo):
+            label = T("key_figures.place", place=geo, label=label)
         if r.get("period"):
             label += T("key_figures.period", period=r["period"])
         if seen.get(label) == r["value"]:
@@ -409,7 +414,6 @@ def key_figures(pkg, disp):
         seen[label] = r["value"]
         if len(pts) == MAX_BARS:
             break
-        geo = str(r.get("geography") or "")
         pts.append({"label": label, "value": r["value"], "text": fmt_cn(r["value"], unit), "unit": unit,
                     "highlight": is_highlight(geo, {}), "geo": geo})
     pts.sort(key=lambda p: -p["value"])
