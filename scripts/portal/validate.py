@@ -176,11 +176,35 @@ def frictionless_errors(directory: Path, resource: dict, result: Result, profile
             result.error(text, file=resource["path"], row=getattr(err, "row_number", None), field=field_name)
 
 
-def validate_all(packages_dir: Path) -> list[Result]:
+def validate_registry(recipes_dir: Path) -> Result:
+    """The indicator registry (indicators.yaml, indicators.d/, topics.yaml, meaning/*.csv) by its
+    one loader, and every meaning row that still owes an answer (a figure on no indicator without
+    its reason, a share or rank without its reference)."""
+    from .indicators.registry import load_registry, pending
+
+    result = Result("registry")
+    try:
+        reg = load_registry(recipes_dir)
+    except PortalError as exc:
+        result.errors.append(exc)
+        return result
+    result.rows = len(reg.indicators)
+    result.errors.extend(pending(reg))
+    return result
+
+
+def validate_all(packages_dir: Path, recipes_dir: Path | None = None) -> list[Result]:
+    """Every package, then the indicator registry the fact table is built from (`recipes_dir`, by
+    default the project's recipes, when `packages_dir` holds a fact table)."""
+    from . import paths
+
     packages_dir = Path(packages_dir)
     reports = {r.slug: r for r in report_objects(packages_dir)}
-    return [validate_package(directory, reports, packages_dir)
-            for directory in sorted(p for p in packages_dir.iterdir() if p.is_dir() and not p.name.startswith("."))]
+    results = [validate_package(directory, reports, packages_dir)
+               for directory in sorted(p for p in packages_dir.iterdir() if p.is_dir() and not p.name.startswith("."))]
+    if recipes_dir is None and not (packages_dir / "indicators" / DESCRIPTOR).is_file():
+        return results
+    return results + [validate_registry(recipes_dir or paths.RECIPES)]
 
 
 def summary(results: list[Result]) -> str:

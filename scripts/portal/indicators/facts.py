@@ -20,7 +20,7 @@ from ..model.reader import load_portal
 from ..quality import statement_groups
 from .registry import NEEDS_REFERENCE, Registry, load_registry
 
-COLUMNS = ["fact_id", "indicator_id", "indicator", "geography", "period", "period_type", "value", "unit",
+COLUMNS = ["fact_id", "indicator_id", "indicator", "wording", "geography", "period", "period_type", "value", "unit",
            "value_printed", "unit_printed", "qualifier", "kind", "reference", "repeat_of", "source_package",
            "source_row", "source_field", "report", "source_line", "breakdown", "unmapped_reason"]
 CELL_KEYS = ("indicator", "period", "kind", "unit", "breakdown", "geography", "reference", "period_type")
@@ -93,6 +93,9 @@ def cell_fact(r, pkg, mapping: dict, reg: Registry) -> dict:
     def column(key: str) -> str:  # the cell's row, read in the column the mapping names for `key`
         return getattr(r, mapping[key]) if key in mapping else ""
 
+    # a row mapped to another indicator than its field's is that indicator's whole, not a part
+    own_indicator = bool(r.r_indicator) and r.r_indicator != r.f_indicator
+
     return {
         "indicator_id": table_indicator(r),
         "indicator": f"{r.parent + ' ' if r.label == '' else ''}{r.label} · {field.title}".strip(),
@@ -102,7 +105,8 @@ def cell_fact(r, pkg, mapping: dict, reg: Registry) -> dict:
         "unit_printed": r.r_unit or r.f_unit or column("unit_from") or field.unit,
         "kind": r.r_kind or r.f_kind or "actual", "reference": r.r_reference or r.f_reference,
         "period_type": r.r_period_type or r.f_period_type, "sign": "", "unmapped_reason": "",
-        "breakdown": r.r_breakdown or r.f_breakdown or (column("breakdown_from") if r.row_type != "total" else ""),
+        "breakdown": r.r_breakdown or r.f_breakdown or (column("breakdown_from") if r.row_type != "total"
+                                                        and not own_indicator else ""),
         "value_printed": r.value_printed, "source_row": r.source_row, "source_field": r.source_field,
         "source_line": r.source_line}
 
@@ -200,6 +204,33 @@ def iso_period(text: str) -> str:
     return text
 
 
+MONTH = re.compile(r"(\d{4})年(\d{1,2})月")
+YEAR_END = re.compile(r"(\d{4})年(?:底|末)")
+PREVIOUS = ("上年同期", "上年", "去年同期", "去年", "同比")
+
+
+def compared(period: str, reference: str) -> str:
+    """A growth's period as the two moments it compares, `BASE/END`, when its reference names the
+    base (2020年3月 -> 2020-03/2020-12; 2019年底; 上年同期 -> the same label a year before);
+    otherwise (全国平均, 年均, an interval already) the period unchanged."""
+    if "/" in period or not YEAR.match(period):
+        return period
+    m = MONTH.search(reference) or YEAR_END.search(reference)
+    if m:
+        base = f"{m.group(1)}-{int(m.group(2)):02d}" if m.re is MONTH else f"{m.group(1)}-12"
+        return f"{base}/{period}" if base < period else period
+    if reference in PREVIOUS:
+        return f"{int(period[:4]) - 1}{period[4:]}/{period}"
+    return period
+
+
+def signed(text: str, sign: str) -> str:
+    """A decrease as a negative number, its printed digits kept (159.0 -> -159.0)."""
+    if sign != "-":
+        return text
+    return text[1:] if text.startswith("-") else ("-" + text if Decimal(text) != 0 else text)
+
+
 def decimal_text(value: Decimal) -> str:
     text = format(value.normalize(), "f")
     return text if text != "-0" else "0"
@@ -220,11 +251,12 @@ def canonical(facts: pd.DataFrame, reg: Registry) -> pd.DataFrame:
     facts["period_type"] = measure.where((measure != "") & facts["kind"].isin(LEVEL_KINDS), first_of(own, measure))
     facts["period"] = [f"{p}-12" if t == "instant" and YEAR.fullmatch(p) else p
                        for p, t in zip(facts["period"], facts["period_type"])]
+    facts["period"] = [compared(p, r) if k == "growth" else p
+                       for p, r, k in zip(facts["period"], facts["reference"], facts["kind"])]
     factors = [reg.factor(u, p) if isinstance(u, str) else None
                for u, p in zip(facts["indicator_unit"], facts["unit_printed"])]
     facts["unit"] = [u if f is not None else p for u, p, f in zip(facts["indicator_unit"], facts["unit_printed"], factors)]
-    facts["value"] = [decimal_text((Decimal(v) if f is None else Decimal(v) * f) * (-1 if s == "-" else 1))
-                      if (f not in (None, 1) or s == "-") else v
+    facts["value"] = [signed(v if f in (None, 1) else decimal_text(Decimal(v) * f), s)
                       for v, f, s in zip(facts["value_printed"], factors, facts["sign"])]
     return facts.drop(columns=["name", "indicator_unit", "indicator_period_type", "sign"])
 
@@ -262,7 +294,9 @@ def build_facts(packages_dir: Path, recipes_dir: Path) -> tuple[pd.DataFrame, li
     if unknown:
         raise PortalError(f"the registry maps package(s) that do not exist: {', '.join(unknown)}",
                           file="indicators.yaml")
-    facts = canonical(pd.concat(parts, ignore_index=True), reg)
+    facts = pd.concat(parts, ignore_index=True)
+    facts["wording"] = facts["indicator"]  # as the source words it, whatever indicator it joins
+    facts = canonical(facts, reg)
     unknown = sorted(set(facts["indicator_id"]) - set(reg.indicators) - {""})
     if unknown:
         raise PortalError(f"mapped to unregistered indicator(s): {', '.join(unknown)}", file="indicators.yaml")

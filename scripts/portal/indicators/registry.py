@@ -25,7 +25,7 @@ PERIOD_TYPES = ("instant", "duration")
 RESERVED_IDS = ("index", "assets", "search", "embed", "query", "downloads", "topics", "datasets", "reports")
 MEANING_COLUMNS = ["id", "wording", "kind", "reference", "sign", "period", "period_type", "indicator_id",
                    "breakdown", "unmapped_reason"]
-SLUG = "^[a-z0-9][a-z0-9-]*$"
+SLUG = "^[a-z0-9][a-z0-9_-]*$"
 TEXT = {"type": "string", "minLength": 1}
 TEXTS = {"type": "array", "items": TEXT}
 ALIASES = {"type": "array", "items": {"oneOf": [TEXT, {  # a wording, or a wording whose figures refer to
@@ -106,19 +106,6 @@ class Registry:
         entry = self.indicators[indicator_id]
         items = [i for k in ("aliases", *ALIAS_KINDS) for i in entry.get(k, [])]
         return list(dict.fromkeys(i if isinstance(i, str) else i["text"] for i in items))
-
-    def dataset_topic(self, package: str) -> str:
-        """The topic of a dataset: its `tables:` entry's, or its report's for a key-figure package."""
-        if package in self.tables:
-            return self.tables[package]["topic"]
-        slug = package.removesuffix("-key-figures")
-        if package.endswith("-key-figures") and slug in self.key_figure_topics:
-            return self.key_figure_topics[slug]
-        raise KeyError(f"no topic for dataset {package!r} in indicators.yaml")
-
-    def plan_indicators(self) -> list[str]:
-        """Indicators of the plan's 主要指标 table or its quantified targets (`plan` set), in order."""
-        return [i for i, e in self.indicators.items() if e.get("plan")]
 
 
 def check_text(data, file: str, where: str = "") -> None:
@@ -277,6 +264,19 @@ def read_csv_rows(path: Path, shown: str) -> list[dict]:
             raise PortalError("a row has more or fewer cells than the header", file=shown, row=number)
         check_text(row, shown, f"row {number}")
     return rows
+
+
+def pending(reg: Registry) -> list[PortalError]:
+    """Meaning rows that still owe an answer: a share or rank without its reference (extraction
+    writes TODO there; a figure owing its unmapped_reason is found in the fact table, where the
+    aliases have been applied)."""
+    out = []
+    for (package, _), m in reg.meanings.items():
+        if m["kind"] in NEEDS_REFERENCE and not m["reference"]:
+            out.append(PortalError(f"{m['id']} ({m['wording']}): a {m['kind']} needs its reference (what it is a "
+                                   f"{'share of' if m['kind'] == 'share' else 'rank among'})", package=package,
+                                   file=m["file"], row=m["line"], field="reference"))
+    return out
 
 
 def check_meaning(row: dict, indicators: dict, shown: str, number: int) -> None:
