@@ -144,3 +144,10 @@ def test_same_bytes_in_another_process():
 def test_an_svg_without_text_is_unchanged():
     svg = '<svg xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1"/></svg>'
     assert outlines.to_paths(svg) == svg
+
+
+def test_x_y_dx_dy_on_a_text_are_kept():
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" width="9" height="9"><text x="10" y="20" dx="1" dy="-2" '
+           'font-size="10px">甲</text></svg>')
+    [(_, _, body)] = groups(outlines.to_paths(svg))
+    assert body.startswith('<g transform="translate(11,18) ')

@@ -229,7 +229,9 @@ class Drawing:
         main = face(weight)
         anchor = a.get("text-anchor", "start")
         lines = [(dict(ATTR.findall(t[0])), t[1]) for t in TSPAN.findall(body)] or [({}, body)]
-        out, words, x, y = [], [], 0.0, 0.0
+        out, words = [], []
+        x = float(a.get("x", 0)) + float(a.get("dx", 0))   # Vega positions text by its transform;
+        y = float(a.get("y", 0)) + float(a.get("dy", 0))   # x, y, dx, dy are read all the same
         for attr, raw in lines:
             x = float(attr.get("x", x))
             y += float(attr.get("dy", 0))

@@ -12,7 +12,8 @@ tests/test_site_renderer.py renders every chart of the portal both ways and comp
 
 When this cannot be used (mini-racer or the advance table missing), a chart holds text the
 table cannot measure, or Vega fails here, the chart is drawn by vl-convert as before
-(``charts.render_one``); the bytes are the same either way.
+(``charts.render_one``); the bytes are the same either way. Either drawing's text then becomes
+the same font's glyph outlines (outlines.py), placed at the advances measured here.
 """
 
 from __future__ import annotations
