@@ -328,10 +328,35 @@
     if (document.readyState === "complete") afterLoad(); else window.addEventListener("load", afterLoad);
   }
 
+  // Page scripts (the SQL page, the indicator explorer): an element with
+  // data-portal-script="name" makes this load assets/javascripts/portal-<name>.js once, after
+  // the page has been painted; that script sets window.portalPages[name](element), called for
+  // each such element of every page shown (also after instant navigation).
+  var pageScripts = {};
+  function setupPageScripts() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-portal-script]"), function (el) {
+      var name = el.getAttribute("data-portal-script");
+      if (!/^[a-z]+$/.test(name) || el.hasAttribute("data-portal-started")) return;
+      el.setAttribute("data-portal-started", "");
+      pageScripts[name] = pageScripts[name] || new Promise(function (resolve, reject) {
+        requestAnimationFrame(function () { setTimeout(function () {   // after the first paint
+          var s = document.createElement("script");
+          s.src = new URL("assets/javascripts/portal-" + name + ".js", root).href;
+          s.onload = resolve;
+          s.onerror = function () { delete pageScripts[name]; reject(new Error(s.src)); };
+          document.head.appendChild(s);
+        }, 0); });
+      });
+      pageScripts[name].then(function () { if (el.isConnected) window.portalPages[name](el); },
+                             function (err) { console.warn("page script failed to load:", err.message); });
+    });
+  }
+
   function setup() {
     labelSearch();
     setupCharts();
     setupTables();
+    setupPageScripts();
   }
 
   if (window.document$) window.document$.subscribe(setup);

@@ -278,6 +278,7 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, in
     import datetime as dt
 
     from scripts.portal.site import catalog, charts, citation, downloads, feed, indicator_pages, pages, vendor, zhmap
+    from scripts.portal.site import query_page
 
     site_url = ctx.site_url
     dl = {p.name: [downloads.Download(**d) for d in records[p.name]["downloads"]] for p in portal.packages}
@@ -295,6 +296,7 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, in
     data.total_rows = sum(len(p.rows) for p in portal.packages)
     global_pages = pages.global_pages(e, data)
     layer_files = indicator_pages.outputs(e, ind, site_url)
+    layer_files.update(query_page.outputs(e, portal))   # /query/: the page and the vendored sql.js
 
     def unit_files(prefix):
         return {rel: sha for p in portal.packages for rel, sha in records[p.name]["files"].items()
@@ -322,7 +324,7 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, in
     files.update(own_pages)
     files.update({d: store.put(global_pages[d].encode("utf-8")) for d in ("catalog.md", "comparisons.md")})
     files.update({d: store.put(b) for d, b in layer_files.items()})
-    files[pages.NAV_FILE] = store.put(pages.nav_text(portal, indicator_pages.nav(ind)).encode("utf-8"))
+    files[pages.NAV_FILE] = store.put(pages.nav_text(portal, indicator_pages.nav(ind) + query_page.nav()).encode("utf-8"))
     counts = {"charts": sum(len(v) for v in chart_map.values()),
               "downloads": sum(len(v) for v in dl.values()) + 1,
               "download_bytes": sum(d.bytes for ds in dl.values() for d in ds) + all_zip.bytes,

@@ -72,7 +72,17 @@ def on_pre_build(config, **kwargs):
 
 @functools.lru_cache(maxsize=None)
 def search_module():
-    spec = importlib.util.spec_from_file_location("portal_search_index", Path(__file__).with_name("search.py"))
+    return sibling("search.py", "portal_search_index")
+
+
+@functools.lru_cache(maxsize=None)
+def headers_module():
+    return sibling("headers.py", "portal_site_headers")
+
+
+def sibling(file: str, name: str):
+    """A module beside this file, loaded by path."""
+    spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(file))
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # (dataclasses look their module up)
     spec.loader.exec_module(module)
@@ -128,12 +138,9 @@ def on_post_build(config, **kwargs):
     set), for hosts that read that file (Netlify, Cloudflare Pages; GitHub Pages does not send
     custom headers: there the <meta> policy applies and framing cannot be refused)."""
     search_module().write(Path(config["site_dir"]), SEARCH_PAGES)
-    policy = POLICY.format(hashes="".join(" " + h for h in sorted(SEEN_HASHES))) + "; frame-ancestors 'none'"
-    (Path(config["site_dir"]) / "_headers").write_text(
-        "/*\n"
-        f"  Content-Security-Policy: {policy}\n"
-        "  X-Content-Type-Options: nosniff\n"
-        "  Referrer-Policy: strict-origin-when-cross-origin\n", encoding="utf-8")
+    policy = POLICY.format(hashes="".join(" " + h for h in sorted(SEEN_HASHES)))
+    (Path(config["site_dir"]) / "_headers").write_text(  # /embed/ framable, /query/ WebAssembly
+        headers_module().text(Path(config["site_dir"]), policy), encoding="utf-8")
 
 
 # Content-Security-Policy, as a <meta> (a static site sends no headers; frame-ancestors,
