@@ -120,11 +120,11 @@
       a.click();
       setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
     });
-    Array.prototype.forEach.call(document.querySelectorAll("a[data-sql]"), function (a) {
+    Array.prototype.forEach.call(document.querySelectorAll("a[data-example]"), function (a) {
       a.addEventListener("click", function (ev) {
         ev.preventDefault();
         ev.stopPropagation();   // not Material's instant navigation: the page stays
-        text.value = a.getAttribute("data-sql");
+        text.value = new URL(a.href).searchParams.get("sql");
         run();
         form.scrollIntoView({ block: "start" });
       });
