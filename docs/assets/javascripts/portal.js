@@ -30,6 +30,8 @@
     return runtime;
   }
 
+  window.portalChartRuntime = loadRuntime;   // for the indicator explorer (portal-explorer.js)
+
   function longestLabel(spec) {
     var longest = 0;
     [spec].concat(spec.layer || []).forEach(function (s) {

@@ -278,7 +278,7 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, in
     import datetime as dt
 
     from scripts.portal.site import catalog, charts, citation, downloads, feed, indicator_pages, pages, vendor, zhmap
-    from scripts.portal.site import query_page
+    from scripts.portal.site import embed, query_page
 
     site_url = ctx.site_url
     dl = {p.name: [downloads.Download(**d) for d in records[p.name]["downloads"]] for p in portal.packages}
@@ -297,6 +297,7 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, in
     global_pages = pages.global_pages(e, data)
     layer_files = indicator_pages.outputs(e, ind, site_url)
     layer_files.update(query_page.outputs(e, portal))   # /query/: the page and the vendored sql.js
+    layer_files.update(embed.outputs(e, ind, site_url))   # /embed/indicators/<id>/
 
     def unit_files(prefix):
         return {rel: sha for p in portal.packages for rel, sha in records[p.name]["files"].items()

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from scripts.portal.texts import Texts
 from scripts.portal.site import analysis_downloads
+from scripts.portal.site import embed
 from scripts.portal.site import facts as fx
 from scripts.portal.site import indicator_charts as ic
 from scripts.portal.site import pages
@@ -185,6 +186,7 @@ def indicator_page(e, sec: Section, ind: dict, doc: str, site_url: str, csv_size
                    ("JSON", f"{DOWNLOADS}/{ind['id']}.json", json_size)],
         csv_url=f"{site_url}{DOWNLOADS}/{ind['id']}.csv",
         whole=analysis_downloads.ANALYSIS_DOWNLOADS if layer.package.name in sec.portal.derived else [],
+        **embed.page_context(sec, ind, site_url),   # 来源 section, iframe snippet
         fm=pages.front_matter(
             title=pages.plain(ind["name"]),
             description=pages.plain(T("summary", name=ind["name"], answer=answer) + T("indicator.description")),

@@ -57,6 +57,8 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
 
 
 def on_page_content(html_text, page, config, files, **kwargs):
+    if (page.meta.get("search") or {}).get("exclude"):  # the embeddable charts (Material's own switch)
+        return html_text
     SEARCH_PAGES.append(search_module().page_from_html(page.url, page.meta, page.title, html_text))
     return html_text
 
