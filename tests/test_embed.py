@@ -65,3 +65,45 @@ def test_embed_pages_are_not_in_menu_or_search(site):
     assert "embed/indicators" not in (site / "index.html").read_text("utf-8")
     nav = json.loads((built_site(str(FIXTURE_PACKAGES)).docs / ".nav.json").read_text("utf-8"))
     assert "embed/" not in json.dumps(nav, ensure_ascii=False)
+
+
+def test_exported_svg_carries_title_unit_source_licence_address(site, section):
+    import xml.etree.ElementTree as ET
+
+    for ind in section.layer.indicators:
+        chart = section.charts.get(ind["id"])
+        if chart is None:
+            continue
+        page = (site / "indicators" / ind["id"] / "index.html").read_text("utf-8")
+        assert f'href="../../assets/charts/{chart.id}.export.svg" download>SVG</a>' in page
+        svg = (site / "assets" / "charts" / f"{chart.id}.export.svg").read_text("utf-8")
+        root = ET.fromstring(svg)
+        own = [t.text for t in root.findall("{http://www.w3.org/2000/svg}text")]   # the picture's own lines
+        joined = "".join(own)
+        reports = [r.title for r in section.portal.reports if r.slug in set(section.layer.facts_of(ind["id"])["report"])]
+        assert chart.title in joined and f"单位：{ind['unit']}" in joined
+        assert "来源：" + "、".join(reports) in joined and "许可：CC BY 4.0" in joined
+        assert f"http://127.0.0.1:8000/portal/indicators/{ind['id']}/" in joined
+        nested = root.find("{http://www.w3.org/2000/svg}svg")
+        bare = ET.fromstring((site / "assets" / "charts" / f"{chart.id}.svg").read_text("utf-8"))
+        assert nested.get("viewBox") == bare.get("viewBox") and len(list(nested)) == len(list(bare))
+        assert float(root.get("height")) > float(bare.get("height")) + 60
+
+
+def test_export_text_is_escaped_and_wrapped():
+    import xml.etree.ElementTree as ET
+
+    from scripts.portal.site import embed
+
+    bare = '<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100" viewBox="0 0 200 100"><rect/></svg>'
+    lines = {"unit": "单位：<b>&", "source": "来源：" + "很长的报告名" * 20, "licence": "许可：CC BY 4.0",
+             "address": "https://example.org/indicators/x/"}
+    root = ET.fromstring(embed.export_svg(bare, "标题</text><script>", lines))
+    texts = [t.text for t in root.findall("{http://www.w3.org/2000/svg}text")]
+    assert texts[0] == "标题</text><script>" and texts[1] == "单位：<b>&"
+    assert root.find(".//{http://www.w3.org/2000/svg}script") is None
+    width = float(root.get("width"))
+    assert width == embed.MIN_WIDTH
+    source = [t for t in texts if t not in texts[:2]][:-2]
+    assert len(source) > 3 and "".join(source) == lines["source"]
+    assert all(embed.text_width(t, 11) <= width - 2 * embed.PAD for t in source)

@@ -85,7 +85,7 @@
     });
   }
 
-  function pngFromSvg(fig, button) {
+  function pngFromSvg(fig, button, src) {   // src: the SVG download (an indicator's carries its source)
     var img = fig.querySelector("img");
     var picture = new Image();
     picture.onload = function () {
@@ -105,7 +105,7 @@
         setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
       }, "image/png");
     };
-    picture.src = img.currentSrc || img.src;
+    picture.src = src || img.currentSrc || img.src;
   }
 
   function addPngButton(fig) {
@@ -116,9 +116,9 @@
     button.type = "button";
     button.className = "portal-png";
     button.textContent = "PNG";
-    button.setAttribute("data-name", svgLink.getAttribute("href").split("/").pop().replace(/\.svg$/, ".png"));
+    button.setAttribute("data-name", svgLink.getAttribute("href").split("/").pop().replace(/(\.export)?\.svg$/, ".png"));
     button.title = "由静态图在浏览器中生成 PNG";
-    button.addEventListener("click", function () { pngFromSvg(fig, button); });
+    button.addEventListener("click", function () { pngFromSvg(fig, button, svgLink.href); });
     svgLink.insertAdjacentText("afterend", " · ");
     svgLink.nextSibling.after(button);
   }

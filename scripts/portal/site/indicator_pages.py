@@ -37,6 +37,7 @@ class Section:
     packages: dict = field(default_factory=dict)  # package name -> Package
     rows: dict = field(default_factory=dict)      # package name -> row_index()
     section_docs: dict = field(default_factory=dict)  # key-figure package name -> {id(row): doc}
+    exports: dict = field(default_factory=dict)   # exported chart SVG path -> blob (embed.export_files)
 
     @property
     def all_charts(self) -> list:
