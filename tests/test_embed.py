@@ -107,3 +107,28 @@ def test_export_text_is_escaped_and_wrapped():
     source = [t for t in texts if t not in texts[:2]][:-2]
     assert len(source) > 3 and "".join(source) == lines["source"]
     assert all(embed.text_width(t, 11) <= width - 2 * embed.PAD for t in source)
+
+
+@pytest.mark.parametrize("kind", ["indicators", "topics", "datasets"])
+def test_link_previews(site, kind):
+    """og:title, og:description and og:url on indicator, topic and dataset pages (og:image: see below)."""
+    pages = sorted((site / kind).glob("*/index.html"))
+    assert pages
+    for page in pages:
+        text = page.read_text("utf-8")
+        og = dict(re.findall(r'<meta property="og:(\w+)" content="([^"]*)">', text))
+        title = html.unescape(re.search(r"<title>(.*?)</title>", text, re.S).group(1))
+        assert og["title"] and html.unescape(og["title"]) in title, page
+        assert og["description"] == re.search(r'<meta name="description" content="([^"]*)"', text).group(1), page
+        canonical = re.search(r'<link rel="canonical" href="([^"]*)"', text).group(1)
+        assert og["url"] == canonical and canonical.endswith("/" + page.parent.relative_to(site).as_posix() + "/"), page
+        assert "image" not in og   # the fixture build makes no PNG
+
+
+def test_og_image_is_the_charts_png_when_there_is_one():
+    from scripts.portal.site import charts, embed
+
+    c = charts.Chart("indicator-x", "t", "d", {}, True, 10, 10)
+    assert embed.og_image(c, "https://example.org/p/") == "https://example.org/p/assets/charts/indicator-x.png"
+    assert embed.og_image(charts.Chart("indicator-x", "t", "d", {}, False, 10, 10), "https://example.org/p/") is None
+    assert embed.og_image(None, "https://example.org/p/") is None

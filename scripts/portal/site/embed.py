@@ -22,6 +22,11 @@ def embed_doc(ind: dict) -> str:
     return f"embed/indicators/{ind['id']}.md"
 
 
+def og_image(chart, site_url: str) -> str | None:
+    """The link preview's picture: the chart's PNG, when the build made PNGs (--png)."""
+    return f"{site_url}assets/charts/{chart.id}.png" if chart is not None and chart.png else None
+
+
 def reports_of(sec, ind: dict) -> list:
     """The reports the indicator's values come from, in the portal's order."""
     slugs = set(sec.layer.facts_of(ind["id"])["report"])

@@ -191,7 +191,8 @@ def indicator_page(e, sec: Section, ind: dict, doc: str, site_url: str, csv_size
         fm=pages.front_matter(
             title=pages.plain(ind["name"]),
             description=pages.plain(T("summary", name=ind["name"], answer=answer) + T("indicator.description")),
-            search_kind="indicator", search_terms=search_terms(ind), search_answer=pages.plain(answer)))
+            search_kind="indicator", search_terms=search_terms(ind), search_answer=pages.plain(answer),
+            og_image=embed.og_image(sec.charts.get(ind["id"]), site_url)))
 
 
 def search_terms(ind: dict) -> list:
