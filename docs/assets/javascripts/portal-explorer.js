@@ -7,7 +7,8 @@
  *   chart and writes the address (history.replaceState, no reload).
  * - ?tab=chart|table|sources shows only that view (tab bar: 全部 图表 表格 来源).
  * - A parameter that names nothing is ignored, with a visible note.
- * Without JavaScript, or before any choice, the page keeps its static chart.
+ * The indicator's data is fetched only for ?places= or when the picker is opened; without
+ * JavaScript, or before any choice, the page keeps its static chart.
  * The words come from the element's data-msg-* attributes (templates/_explorer.md.j2). */
 (function () {
   "use strict";
@@ -217,7 +218,13 @@
     if (!embed) setupTabs(el, state, note);
     el.removeAttribute("data-pending");
     if (!fig) return;
-    var asked = parsePlaces(location.search);
+    var asked = parsePlaces(location.search), picker = el.querySelector(".portal-picker");
+    if (asked) load();
+    else if (picker) picker.addEventListener("toggle", function once() {   // the data only when a reader asks
+      picker.removeEventListener("toggle", once);
+      load();
+    });
+    function load() {
     Promise.all([
       fetch(el.getAttribute("data-data")).then(function (r) { return r.json(); }),
       fetch(new URL(fig.getAttribute("data-spec"), location.href).href).then(function (r) { return r.json(); })
@@ -262,5 +269,6 @@
       else if (el.querySelector(".portal-picker")) el.querySelector(".portal-picker").hidden = true;
       if (state.places) redraw(false);
     }).catch(function (err) { console.warn("explorer:", err.message); });
+    }
   };
 })();
