@@ -44,6 +44,7 @@ class SiteData:
     accessed: str
     portal_zip: object
     comparisons: dict = field(default_factory=dict)
+    facts: object = None     # the fact table's dataset (facts_dataset.FactsDataset), false when there is none
 
 
 # ---------------------------------------------------------------- filters
