@@ -193,3 +193,22 @@ def test_indicator_page_shows_the_iframe_snippet(page, base_url, built, indicato
     code = page.locator("#embed ~ div pre code, #embed ~ .highlight code").first.inner_text()
     assert code.startswith("<iframe ") and f"embed/indicators/{indicator}/" in code
     assert (built.site / "embed" / "indicators" / indicator / "index.html").exists()
+
+
+def test_png_download_is_the_export_with_its_source(page, base_url, built, indicator):
+    """The caption's PNG (drawn in the browser) is made from the exported SVG (title, unit,
+    来源, licence, address), not from the bare chart on the page."""
+    import struct
+    import xml.etree.ElementTree as ET
+
+    page.goto(f"{base_url}indicators/{indicator}/")
+    link = page.locator("figure.portal-chart figcaption a", has_text="SVG")
+    assert link.get_attribute("href").endswith(".export.svg")
+    with page.expect_download() as got:
+        page.click("figure.portal-chart .portal-png")
+    data = open(got.value.path(), "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    export = ET.fromstring((built.site / "assets" / "charts" / link.get_attribute("href").split("/")[-1]).read_text("utf-8"))
+    assert (width, height) == (round(float(export.get("width")) * 2), round(float(export.get("height")) * 2))
+    assert got.value.suggested_filename == f"{link.get_attribute('href').split('/')[-1].replace('.export.svg', '.png')}"

@@ -9,6 +9,7 @@ page gets page_context() (its `sources`, `embed` fields) for its template.
 from __future__ import annotations
 
 import html
+import math
 import re
 
 from scripts.portal.texts import Texts
@@ -127,7 +128,7 @@ def export_svg(svg: str, title: str, lines: dict) -> str:
     if m is None:
         raise ValueError("chart SVG without width and height")
     w, h = float(m.group(2)), float(m.group(4))
-    width = max(w, MIN_WIDTH)
+    width = math.ceil(max(w, MIN_WIDTH))
     room = width - 2 * PAD
     head = [(t, 16, "700", "#222") for t in wrap(title, 16, room)] + [(t, 12, "400", "#444")
                                                                       for t in wrap(lines["unit"], 12, room)]
@@ -141,7 +142,7 @@ def export_svg(svg: str, title: str, lines: dict) -> str:
     for text, size, weight, colour in foot:
         y += size * 1.45
         parts.append(text_el(PAD, y, text, size, weight, colour))
-    total = y + PAD
+    total = math.ceil(y + PAD)   # whole pixels: a PNG drawn from it has exactly twice its size
     chart = svg[m.start():].replace("<svg", f'<svg x="{(width - w) / 2:g}" y="{top:g}"', 1)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" version="1.1" '
             f'width="{width:g}" height="{total:g}" viewBox="0 0 {width:g} {total:g}">'
