@@ -37,6 +37,7 @@ def site(tmp_path):
     page(tmp_path, "indicators/cn-domains", 60)
     page(tmp_path, "topics/infrastructure")
     page(tmp_path, "plan")
+    page(tmp_path, "query")
     return tmp_path
 
 
@@ -48,7 +49,7 @@ def test_every_page_type_is_picked(site):
     assert got["dataset (largest)"] == "datasets/d2/" and got["dataset (typical)"] == "datasets/d3/"  # 50, 100, 200, 300
     assert got["key figures"] == "datasets/kf-key-figures/s2/"
     assert got["indicator"] == "indicators/cn-domains/" and got["topic"] == "topics/infrastructure/"
-    assert got["plan tracker"] == "plan/"
+    assert got["plan tracker"] == "plan/" and got["query"] == "query/"
 
 
 @pytest.mark.parametrize("kind, pages", [

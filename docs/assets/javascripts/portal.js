@@ -30,6 +30,8 @@
     return runtime;
   }
 
+  window.portalChartRuntime = loadRuntime;   // for the indicator explorer (portal-explorer.js)
+
   function longestLabel(spec) {
     var longest = 0;
     [spec].concat(spec.layer || []).forEach(function (s) {
@@ -83,7 +85,7 @@
     });
   }
 
-  function pngFromSvg(fig, button) {
+  function pngFromSvg(fig, button, src) {   // src: the SVG download (an indicator's carries its source)
     var img = fig.querySelector("img");
     var picture = new Image();
     picture.onload = function () {
@@ -103,7 +105,7 @@
         setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 1000);
       }, "image/png");
     };
-    picture.src = img.currentSrc || img.src;
+    picture.src = src || img.currentSrc || img.src;
   }
 
   function addPngButton(fig) {
@@ -114,9 +116,9 @@
     button.type = "button";
     button.className = "portal-png";
     button.textContent = "PNG";
-    button.setAttribute("data-name", svgLink.getAttribute("href").split("/").pop().replace(/\.svg$/, ".png"));
+    button.setAttribute("data-name", svgLink.getAttribute("href").split("/").pop().replace(/(\.export)?\.svg$/, ".png"));
     button.title = "由静态图在浏览器中生成 PNG";
-    button.addEventListener("click", function () { pngFromSvg(fig, button); });
+    button.addEventListener("click", function () { pngFromSvg(fig, button, svgLink.href); });
     svgLink.insertAdjacentText("afterend", " · ");
     svgLink.nextSibling.after(button);
   }
@@ -328,10 +330,35 @@
     if (document.readyState === "complete") afterLoad(); else window.addEventListener("load", afterLoad);
   }
 
+  // Page scripts (the SQL page, the indicator explorer): an element with
+  // data-portal-script="name" makes this load assets/javascripts/portal-<name>.js once, after
+  // the page has been painted; that script sets window.portalPages[name](element), called for
+  // each such element of every page shown (also after instant navigation).
+  var pageScripts = {};
+  function setupPageScripts() {
+    Array.prototype.forEach.call(document.querySelectorAll("[data-portal-script]"), function (el) {
+      var name = el.getAttribute("data-portal-script");
+      if (!/^[a-z]+$/.test(name) || el.hasAttribute("data-portal-started")) return;
+      el.setAttribute("data-portal-started", "");
+      pageScripts[name] = pageScripts[name] || new Promise(function (resolve, reject) {
+        requestAnimationFrame(function () { setTimeout(function () {   // after the first paint
+          var s = document.createElement("script");
+          s.src = new URL("assets/javascripts/portal-" + name + ".js", root).href;
+          s.onload = resolve;
+          s.onerror = function () { delete pageScripts[name]; reject(new Error(s.src)); };
+          document.head.appendChild(s);
+        }, 0); });
+      });
+      pageScripts[name].then(function () { if (el.isConnected) window.portalPages[name](el); },
+                             function (err) { console.warn("page script failed to load:", err.message); });
+    });
+  }
+
   function setup() {
     labelSearch();
     setupCharts();
     setupTables();
+    setupPageScripts();
   }
 
   if (window.document$) window.document$.subscribe(setup);

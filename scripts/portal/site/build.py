@@ -293,7 +293,7 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, in
     ({path: blob}, counts)."""
     import datetime as dt
 
-    from scripts.portal.site import catalog, charts, citation, downloads, facts_dataset, feed, indicator_pages, pages, vendor, zhmap
+    from scripts.portal.site import catalog, charts, citation, downloads, facts_dataset, feed, pages, vendor, zhmap
 
     site_url = ctx.site_url
     dl = {p.name: [downloads.Download(**d) for d in records[p.name]["downloads"]] for p in portal.packages}
@@ -311,7 +311,7 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, in
     data.total_rows = sum(len(p.rows) for p in portal.packages)
     data.facts = fd = facts_dataset.dataset(e, portal, store, ctx, analysis or {}, ind is not None)
     global_pages = pages.global_pages(e, data)
-    layer_files = indicator_pages.outputs(e, ind, site_url)
+    layer_files, layer_nav = layer_outputs(e, ind, portal, site_url, store, extra_files)
 
     def unit_files(prefix):
         return {rel: sha for p in portal.packages for rel, sha in records[p.name]["files"].items()
@@ -325,6 +325,7 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, in
              zhmap.PATH: store.put(zhmap.map_bytes(portal))}
     files.update(unit_files("assets/charts/"))
     files.update(extra_files)  # (the large charts come last, and win too)
+    files.update(ind.exports if ind else {})
     files.update(unit_files("downloads/"))
     files[all_zip.path] = store.put(zip_data)
     files["catalog.jsonld"] = store.put(catalog.json_bytes_with(
@@ -340,12 +341,26 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, in
     files.update({d: store.put(global_pages[d].encode("utf-8")) for d in ("catalog.md", "comparisons.md")})
     files.update({d: store.put(b) for d, b in layer_files.items()})
     files.update(fd.files)
-    files[pages.NAV_FILE] = store.put(pages.nav_text(portal, indicator_pages.nav(ind) + fd.nav).encode("utf-8"))
+    files[pages.NAV_FILE] = store.put(pages.nav_text(portal, layer_nav + fd.nav).encode("utf-8"))
     counts = {"charts": sum(len(v) for v in chart_map.values()),
               "downloads": sum(len(v) for v in dl.values()) + 1,
               "download_bytes": sum(d.bytes for ds in dl.values() for d in ds) + all_zip.bytes,
               "pages": len(global_pages) + len(own_pages) + sum(1 for d in layer_files if d.endswith(".md"))}
     return files, counts
+
+
+def layer_outputs(e, ind, portal, site_url, store, rendered) -> tuple:
+    """({path: bytes} of the indicator pages, the embeddable charts and the SQL page, their menu
+    entries); first the indicator charts' SVG downloads (title, unit, 来源, licence, address:
+    in ind.exports)."""
+    from scripts.portal.site import embed, indicator_pages, query_page
+
+    if ind:
+        ind.exports = embed.export_files(store, rendered, ind, site_url)
+    out = indicator_pages.outputs(e, ind, site_url)
+    out.update(query_page.outputs(e, portal))   # /query/: the page and the vendored sql.js
+    out.update(embed.outputs(e, ind, site_url))   # /embed/indicators/<id>/
+    return out, indicator_pages.nav(ind) + query_page.nav()
 
 
 def analysis_blobs(store, code, portal) -> dict:

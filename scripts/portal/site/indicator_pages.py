@@ -17,6 +17,7 @@ from pathlib import Path
 
 from scripts.portal.texts import Texts
 from scripts.portal.site import analysis_downloads
+from scripts.portal.site import embed
 from scripts.portal.site import facts as fx
 from scripts.portal.site import indicator_charts as ic
 from scripts.portal.site import pages
@@ -36,6 +37,7 @@ class Section:
     packages: dict = field(default_factory=dict)  # package name -> Package
     rows: dict = field(default_factory=dict)      # package name -> row_index()
     section_docs: dict = field(default_factory=dict)  # key-figure package name -> {id(row): doc}
+    exports: dict = field(default_factory=dict)   # exported chart SVG path -> blob (embed.export_files)
     today: object = None                          # the build's date (the plan tracker: horizon passed?)
 
     @property
@@ -186,10 +188,12 @@ def indicator_page(e, sec: Section, ind: dict, doc: str, site_url: str, csv_size
                    ("JSON", f"{DOWNLOADS}/{ind['id']}.json", json_size)],
         csv_url=f"{site_url}{DOWNLOADS}/{ind['id']}.csv",
         whole=analysis_downloads.ANALYSIS_DOWNLOADS if layer.package.name in sec.portal.derived else [],
+        **embed.page_context(sec, ind, site_url),   # 来源 section, iframe snippet
         fm=pages.front_matter(
             title=pages.plain(ind["name"]),
             description=pages.plain(T("summary", name=ind["name"], answer=answer) + T("indicator.description")),
-            search_kind="indicator", search_terms=search_terms(ind), search_answer=pages.plain(answer)))
+            search_kind="indicator", search_terms=search_terms(ind), search_answer=pages.plain(answer),
+            og_image=embed.og_image(sec.charts.get(ind["id"]), site_url)))
 
 
 def search_terms(ind: dict) -> list:

@@ -240,7 +240,8 @@ def package_pages(e, pkg, downloads: list, charts: list, cite: dict, site_url: s
                       fm=front_matter(title=plain(pkg.title), description=plain(pkg.description or pkg.title),
                                       tags=[plain(k) for k in pkg.keywords], lastmod=feed.lastmod(pkg),
                                       search_kind="dataset", search_terms=[] if sections else dataset_terms(pkg),
-                                      jsonld=catalog.script_json(ld)))
+                                      jsonld=catalog.script_json(ld),
+                                      og_image=next((f"{site_url}assets/charts/{c.id}.png" for c in charts if c.png), None)))
     return out
 
 

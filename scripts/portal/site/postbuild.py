@@ -26,6 +26,7 @@ import yaml
 
 from scripts.portal.errors import PortalError
 from scripts.portal.site import engine as engines
+from scripts.portal.site import headers
 
 
 def finish(site: Path, docs: Path, engine: str = engines.DEFAULT) -> dict:
@@ -225,12 +226,8 @@ def write_headers(site: Path, hashes: set, styles=()) -> None:
     """_headers: the same policy as HTTP headers, plus frame-ancestors (which a <meta> cannot
     set), for hosts that read that file (Netlify, Cloudflare Pages; GitHub Pages does not send
     custom headers: there the <meta> policy applies and framing cannot be refused)."""
-    text = policy("_headers", hashes, styles) + "; frame-ancestors 'none'"
-    (site / "_headers").write_text(
-        "/*\n"
-        f"  Content-Security-Policy: {text}\n"
-        "  X-Content-Type-Options: nosniff\n"
-        "  Referrer-Policy: strict-origin-when-cross-origin\n", encoding="utf-8")
+    (site / "_headers").write_text(  # one rule per top-level path: /embed/ framable, /query/ WebAssembly
+        headers.text(site, policy("_headers", hashes, styles)), encoding="utf-8")
 
 
 URL_ENTRY = re.compile(r"(<url>\s*<loc>([^<]*)</loc>)(\s*<lastmod>[^<]*</lastmod>)?")
