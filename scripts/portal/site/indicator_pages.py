@@ -17,10 +17,12 @@ from pathlib import Path
 
 from scripts.portal.texts import Texts
 from scripts.portal.site import analysis_downloads
+from scripts.portal.site import consistency
 from scripts.portal.site import facts as fx
 from scripts.portal.site import indicator_charts as ic
 from scripts.portal.site import pages
 from scripts.portal.site import plan_tracker
+from scripts.portal.site import ranking
 
 T = Texts.beside(__file__, "indicator_texts.yaml")
 TEXTS = T.all()   # the templates' texts (texts.index.intro …)
@@ -177,9 +179,12 @@ def indicator_page(e, sec: Section, ind: dict, doc: str, site_url: str, csv_size
         v["links"] = [source_link(sec, s) for s in v["sources"]]
     topic = next(t for t in layer.topics if t["id"] == ind["topic"])
     answer = fx.search_answer(df, unit)
+    mine = [q for q in layer.findings if fx.finding_indicator(q) == ind["id"] or q.get("field") == ind["id"]]
     return pages.render(
         e, "indicator.md.j2", doc, ind=ind, topic=topic, values=vals, answer=answer, texts=TEXTS,
-        chart=sec.charts.get(ind["id"]), findings=layer.findings_of(ind["id"]), display=fx.display_value,
+        chart=sec.charts.get(ind["id"]), display=fx.display_value, rank=place_rank(df, unit),
+        notes=consistency.differences(vals, mine),
+        findings=[q for q in mine if str(q.get("check", "")).split(":")[0] != "consistency"],
         converted=fx.converted, breakdowns=any(v["fact"].get("breakdown") for v in vals),
         downloads=[("CSV (UTF-8)", f"{DOWNLOADS}/{ind['id']}.csv", csv_size),
                    ("JSON", f"{DOWNLOADS}/{ind['id']}.json", json_size)],
@@ -189,6 +194,22 @@ def indicator_page(e, sec: Section, ind: dict, doc: str, site_url: str, csv_size
             title=pages.plain(ind["name"]),
             description=pages.plain(T("summary", name=ind["name"], answer=answer) + T("indicator.description")),
             search_kind="indicator", search_terms=search_terms(ind), search_answer=pages.plain(answer)))
+
+
+def place_rank(df, unit: str) -> dict | None:
+    """Liaoning's rank among the provinces (ranking.placing, as on /comparisons/) in the period
+    of its latest value: {"placing", "period", "fact"}, or None with fewer than 3 provinces.
+    A place stated twice in that period counts with its most precisely printed value."""
+    fact = fx.latest(df, unit, fx.LIAONING)
+    if fact is None:
+        return None
+    lv = fx.level_facts(df, unit)
+    same = lv[(lv["period"] == fact["period"]) & (lv["unit"] == fact["unit"])].to_dict("records")
+    same.sort(key=lambda r: -consistency.decimals(r["value_printed"]))
+    got = ranking.placing([(r["geography"], r["value"]) for r in same], fx.LIAONING)
+    if got is None or got.of < 3:
+        return None
+    return {"placing": got, "period": fact["period"], "fact": next(r for r in same if r["geography"] == fx.LIAONING)}
 
 
 def search_terms(ind: dict) -> list:
