@@ -66,3 +66,10 @@ def test_a_bound_holds_for_the_points_and_targets_are_compared_as_printed():
     target = entry("辽宁省", 20, "20", kind="target", period="2025", unit="个")
     target["fact"]["qualifier"] = "以上"
     assert len(consistency.differences([entry("辽宁省", 30, "30", kind="target", period="2025", unit="个"), target])) == 1
+
+
+def test_a_finding_a_note_states_is_not_repeated():
+    notes = consistency.differences([entry("上海市", 4.51, "4.51"), entry("上海市", 4.52, "4.52")])
+    same = {"row": "上海市|2020-12|share", "status": "discrepancy"}
+    other = {"check": "consistency:ipv4-share:福建省:2020-12", "status": "discrepancy"}
+    assert consistency.uncovered([same, other], notes) == [other]

@@ -76,3 +76,15 @@ def agree(group: list, bounds: bool = True) -> bool:
         if b["qualifier"] in UPPER and any(n > value + slack for n in nums):
             return False
     return True
+
+
+def uncovered(findings: list, notes: list) -> list:
+    """The fact table's findings that no computed note already states (a note covers a finding
+    about its place and period: row "上海市|2020-12|share" or check "consistency:<id>:上海市:2020-12")."""
+    covered = {(n["geography"], n["period"]) for n in notes}
+
+    def where(q):
+        row = str(q.get("row") or "").split("|")
+        check = str(q.get("check") or "").split(":")
+        return tuple(row[:2]) if len(row) >= 2 else tuple(check[2:4]) if len(check) >= 4 else None
+    return [q for q in findings if where(q) not in covered]

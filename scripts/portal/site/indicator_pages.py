@@ -20,6 +20,7 @@ from scripts.portal.site import analysis_downloads
 from scripts.portal.site import consistency
 from scripts.portal.site import facts as fx
 from scripts.portal.site import indicator_charts as ic
+from scripts.portal.site import numformat
 from scripts.portal.site import pages
 from scripts.portal.site import plan_tracker
 from scripts.portal.site import ranking
@@ -166,7 +167,21 @@ def source_link(sec: Section, fact: dict) -> dict:
         url = f"{page_url(doc)}#{pages.row_anchor(raw)}" if doc else ""
     where = "" if pkg is not None and pages.is_key_figures(pkg) else row_label(pkg, raw) or fact["source_row"]
     label = " ".join(x for x in (short, pages.table_label(pkg) if pkg else fact["source_package"], where) if x)
-    return {"label": label, "url": url, "line": fact["source_line"], "text": (raw or {}).get("source_text", "")}
+    quote, section = quoted(pkg, raw)
+    return {"label": label, "url": url, "line": fact["source_line"], "text": (raw or {}).get("source_text", ""),
+            "quote": quote, "section": section}
+
+
+def quoted(pkg, raw) -> tuple:
+    """(原文摘录, 所在章节) of a package row: a key figure's sentence and section as printed; for a
+    table cell the table's printed caption and the row's printed cells, and the table's section."""
+    if pkg is None or raw is None:
+        return "", ""
+    if pages.is_key_figures(pkg):
+        return str(raw.get("source_text") or ""), str(raw.get("section") or "")
+    cells = " ".join(str(raw.get(f.name) or "") for f in pkg.content_fields if str(raw.get(f.name) or "").strip())
+    caption = str(pkg.source.get("caption") or pages.table_label(pkg))
+    return T("quote_table_row", caption=caption, row=cells), str(pkg.source.get("section") or "")
 
 
 # ---------------------------------------------------------------- pages
@@ -180,15 +195,15 @@ def indicator_page(e, sec: Section, ind: dict, doc: str, site_url: str, csv_size
     topic = next(t for t in layer.topics if t["id"] == ind["topic"])
     answer = fx.search_answer(df, unit)
     mine = [q for q in layer.findings if fx.finding_indicator(q) == ind["id"] or q.get("field") == ind["id"]]
+    notes = consistency.differences(vals, mine)
     return pages.render(
         e, "indicator.md.j2", doc, ind=ind, topic=topic, values=vals, answer=answer, texts=TEXTS,
-        chart=sec.charts.get(ind["id"]), display=fx.display_value, rank=place_rank(df, unit),
-        notes=consistency.differences(vals, mine),
-        findings=[q for q in mine if str(q.get("check", "")).split(":")[0] != "consistency"],
+        chart=sec.charts.get(ind["id"]), display=displayer(df, ind), rank=place_rank(df, unit),
+        notes=notes, findings=consistency.uncovered(mine, notes),
         converted=fx.converted, breakdowns=any(v["fact"].get("breakdown") for v in vals),
         downloads=[("CSV (UTF-8)", f"{DOWNLOADS}/{ind['id']}.csv", csv_size),
                    ("JSON", f"{DOWNLOADS}/{ind['id']}.json", json_size)],
-        csv_url=f"{site_url}{DOWNLOADS}/{ind['id']}.csv",
+        csv_url=f"{site_url}{DOWNLOADS}/{ind['id']}.csv", fact_pkg=layer.package,
         whole=analysis_downloads.ANALYSIS_DOWNLOADS if layer.package.name in sec.portal.derived else [],
         fm=pages.front_matter(
             title=pages.plain(ind["name"]),
@@ -212,6 +227,26 @@ def place_rank(df, unit: str) -> dict | None:
     return {"placing": got, "period": fact["period"], "fact": next(r for r in same if r["geography"] == fx.LIAONING)}
 
 
+def displayer(df, ind: dict):
+    """fx.display_value with one number format per printed unit of the indicator (numformat:
+    99.20 % and 99.2 % both show as 99.2 %) and the indicator's unit where a fact has none
+    (网民男女比例 51.0:49.0 -> 51.0 %). Pages only: downloads keep the values as printed."""
+    unit = ind.get("unit") or ""
+    groups: dict = {}
+    for r in df.to_dict("records"):
+        groups.setdefault(r["unit_printed"] or r["unit"] or unit, []).append(r["value_printed"])
+    places = {k: numformat.decimals(v) for k, v in groups.items()}
+
+    def display(fact: dict, printed: bool = True) -> str:
+        f = dict(fact)
+        if not f.get("unit") and not f.get("unit_printed"):
+            f["unit"] = unit
+        if f.get("value_printed"):
+            f["value_printed"] = numformat.shown(f["value_printed"], places.get(f.get("unit_printed") or f["unit"], 0))
+        return fx.display_value(f, printed)
+    return display
+
+
 def search_terms(ind: dict) -> list:
     """Canonical name, every alias, and their traditional-script forms (for search)."""
     import zhconv
@@ -224,9 +259,10 @@ def search_terms(ind: dict) -> list:
 def topic_page(e, sec: Section, topic: dict, doc: str) -> str:
     layer = sec.layer
     inds = [i for i in layer.indicators if i["topic"] == topic["id"]]
-    rows = []
+    rows, shows = [], {}
     for ind in inds:
         df = layer.facts_of(ind["id"])
+        shows[ind["id"]] = displayer(df, ind)
         rows.append({"ind": ind, "liaoning": fx.latest(df, ind.get("unit") or "", fx.LIAONING),
                      "other": fx.latest(df, ind.get("unit") or ""), "count": len(fx.values(df)),
                      "spark": sec.sparks.get(ind["id"])})
@@ -234,7 +270,8 @@ def topic_page(e, sec: Section, topic: dict, doc: str) -> str:
     names = {f for i in inds for f in layer.facts_of(i["id"])["source_package"]}
     also = [p for p in sec.portal.packages if p.name in names and p not in own]
     return pages.render(e, "topic.md.j2", doc, topic=topic, rows=rows, datasets=own, also=also, texts=TEXTS,
-                        display=fx.display_value, indicator_doc=indicator_doc, page_url=page_url,
+                        display=lambda f, printed=True: shows[f["indicator_id"]](f, printed),
+                        indicator_doc=indicator_doc, page_url=page_url,
                         fm=pages.front_matter(title=pages.plain(topic["name"]),
                                               description=pages.plain(
                                                   T("topic_description", name=topic["name"], count=len(inds)))))

@@ -21,7 +21,7 @@ import yaml
 
 from scripts.portal import settings
 from scripts.portal.texts import Texts
-from scripts.portal.site import catalog, feed, findings, schemaorg
+from scripts.portal.site import catalog, feed, findings, numformat, schemaorg
 from scripts.portal.site.charts import MAX_CHART_ROWS, fmt, shape_of, too_long_to_chart
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -143,7 +143,8 @@ def env(bytecode_dir: Path | None = None) -> jinja2.Environment:
                      pyquote=lambda text: json.dumps(str(text), ensure_ascii=False)[1:-1],
                      tojson_ld=catalog.script_json)
     e.globals.update(settings=settings, labels=LABELS, shape_of=shape_of, too_long_to_chart=too_long_to_chart,
-                     max_chart_rows=MAX_CHART_ROWS, dataset_doc=dataset_doc, table_label=table_label, fmt=fmt)
+                     max_chart_rows=MAX_CHART_ROWS, dataset_doc=dataset_doc, table_label=table_label, fmt=fmt,
+                     read_csv_args=read_csv_args)
     return e
 
 
@@ -387,6 +388,8 @@ def table_rows(pkg) -> list:
     missing = pkg.missing_values
     row_label = pkg.descriptor.get("x-row-label") or disp["category"]  # what findings name rows by
     shown = [f for f in pkg.content_fields] + [f for f in pkg.fields if f.name == "source_line"]
+    places = {f.name: numformat.decimals(r[f.name] for r in pkg.raw_rows if r[f.name] not in missing)
+              for f in shown if f.numeric and f.name != "source_line"}   # one number format per field
     rows = []
     for raw, typed in zip(pkg.raw_rows, pkg.rows):
         kind = typed.get("row_type") or "data"
@@ -397,13 +400,25 @@ def table_rows(pkg) -> list:
                 shown_text = f'<span class="portal-missing" title="{h(missing[text])}">{h(text)}</span>'
                 value = ""
             else:
-                shown_text = num(text) if f.numeric and f.name != "source_line" else h(text)
+                shown_text = h(numformat.shown(text, places[f.name])) if f.name in places else h(text)
+                if f.name in places and text and numformat.shown(text, places[f.name]) != num(text):
+                    shown_text = f'<span title="{h(T("printed_as", printed=text))}">{shown_text}</span>'
                 value = h(text)
             cells.append({"text": shown_text, "value": value, "numeric": f.numeric, "head": f.name == disp["category"]})
         label = str(typed.get(row_label) or "")
         rows.append({"kind": kind, "cells": cells, "parent": typed.get("parent") or "", "anchor": row_anchor(raw),
                      "flag": label in flagged})
     return [{"fields": shown, "rows": rows, "has_total": any(r["kind"] == "total" for r in rows)}]
+
+
+def read_csv_args(pkg) -> dict:
+    """What the pandas snippet passes to read_csv for a package's CSV, from its schema: every
+    text field as str (periods such as 2020-12, codes, printed values stay text), the schema's
+    missingValues (the empty cell, "-", "未透露") as NaN and nothing else (keep_default_na=False,
+    so "NA" stays a word), so that every numeric field is read as numbers."""
+    names = [f.name for f in pkg.fields if not f.numeric]
+    markers = [""] + [m for m in pkg.missing_values if m]
+    return {"text": names, "na": markers, "numeric": [f.name for f in pkg.fields if f.numeric]}
 
 
 def report_key_figures(report) -> list:

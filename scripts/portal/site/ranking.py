@@ -10,11 +10,12 @@ import re
 from dataclasses import dataclass
 
 from scripts.portal.texts import Texts
+from scripts.portal.site import charts as ch
 
 T = Texts.beside(__file__, "ranking.yaml")
 PROVINCES = {str(k): str(v) for k, v in T.data("provinces").items()}
 NAMES = {**{full: full for full in PROVINCES}, **{short: full for full, short in PROVINCES.items()}}
-NOISE = re.compile(r"[\s⁰¹²³⁴⁵⁶⁷⁸⁹*＊]|[（(][^）)]*[）)]")   # footnote marks, a bracketed note
+NOISE = re.compile(rf"[\s*⁰¹²³⁴⁵⁶⁷⁸⁹]|[{ch.OPEN}][^{ch.CLOSE}]*[{ch.CLOSE}]")   # footnote marks, a bracketed note
 
 
 @dataclass
