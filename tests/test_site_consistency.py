@@ -73,3 +73,10 @@ def test_a_finding_a_note_states_is_not_repeated():
     same = {"row": "上海市|2020-12|share", "status": "discrepancy"}
     other = {"check": "consistency:ipv4-share:福建省:2020-12", "status": "discrepancy"}
     assert consistency.uncovered([same, other], notes) == [other]
+
+
+def test_values_printed_with_other_precision_are_said_to_agree():
+    vals = [entry("辽宁省", 3.3, "3.3", kind="actual"), entry("辽宁省", 3.33, "3.33"), entry("云南省", 0.98, "0.98"),
+            entry("云南省", 0.98, "0.98")]
+    (same,) = consistency.precision_only(vals)
+    assert same["geography"] == "辽宁省" and consistency.differences(vals) == []

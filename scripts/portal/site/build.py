@@ -293,6 +293,7 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, in
     data = pages.SiteData(portal=portal, downloads=dl, charts=chart_map, citations=cites, site_url=site_url,
                           accessed=ctx.accessed, portal_zip=all_zip, comparisons=cmp)
     data.total_rows = sum(len(p.rows) for p in portal.packages)
+    data.headline = indicator_pages.headline(ind)   # the home page's figures, from the indicator layer
     global_pages = pages.global_pages(e, data)
     layer_files = indicator_pages.outputs(e, ind, site_url)
 

@@ -41,14 +41,31 @@ def key_of(fact: dict) -> tuple:
             fact.get("unit") or "", kind if kind in fx.NOT_OBSERVED else LEVEL)
 
 
-def differences(values: list, findings: list = ()) -> list:
-    """[{"geography", "period", "breakdown", "kind", "entries": [value entry, ...], "gap",
-    "reason"}]: the groups of listed values (fx.values entries) that do not agree."""
+def grouped(values: list) -> dict:
     groups: dict = {}
     for v in values:
         f = v["fact"]
         if isinstance(f.get("value"), (int, float)) and not math.isnan(f["value"]):
             groups.setdefault(key_of(f), []).append(v)
+    return groups
+
+
+def precision_only(values: list) -> list:
+    """The groups whose values are printed differently but agree within the coarser precision
+    (3.3 % and 3.33 %): a page that shows both says they agree. Same shape as differences()."""
+    out = []
+    for (geo, period, part, _unit, kind), entries in grouped(values).items():
+        nums = [float(e["fact"]["value"]) for e in entries]
+        if len(set(nums)) > 1 and agree([e["fact"] for e in entries], bounds=kind != "target"):
+            out.append({"geography": geo, "period": period, "breakdown": part, "kind": kind, "entries": entries,
+                        "gap": max(nums) - min(nums), "reason": ""})
+    return out
+
+
+def differences(values: list, findings: list = ()) -> list:
+    """[{"geography", "period", "breakdown", "kind", "entries": [value entry, ...], "gap",
+    "reason"}]: the groups of listed values (fx.values entries) that do not agree."""
+    groups = grouped(values)
     reasons = {str(q.get("row") or ""): str(q.get("reason") or "") for q in findings if q.get("reason")}
     out = []
     for (geo, period, part, _unit, kind), entries in groups.items():

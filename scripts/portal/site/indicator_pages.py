@@ -79,6 +79,37 @@ def outputs(e, sec: Section | None, site_url: str) -> dict:
         answer=lambda ind: fx.search_answer(sec.layer.facts_of(ind["id"]), ind.get("unit") or ""),
         fm=pages.front_matter(title=T("page_titles.index"), description=T("index.description"))).encode("utf-8")
     out["plan.md"] = plan_page(e, sec).encode("utf-8")
+    out["topics/index.md"] = topics_index(e, sec).encode("utf-8")
+    return out
+
+
+def topics_index(e, sec: Section) -> str:
+    """/topics/: every topic with its number of indicators and datasets."""
+    rows = [[(topic["name"], topic_doc(topic)), (str(len(inds)), None),
+             (str(sum(1 for p in sec.portal.packages if sec.layer.dataset_topics.get(p.name) == topic["id"])), None)]
+            for topic, inds in topic_groups(sec)]
+    return pages.render(e, "list_index.md.j2", "topics/index.md", title=T("topics_index.title"),
+                        intro=T("topics_index.intro", count=len(rows)), headers=T.data("topics_index.headers"),
+                        rows=rows, fm=pages.front_matter(title=pages.plain(T("topics_index.title")), description=pages.plain(
+                            T("topics_index.description", count=len(rows)))))
+
+
+def headline(sec: Section | None) -> list:
+    """The home page's headline figures: per indicator of indicator_texts.yaml `headline`
+    (ids; "-" and "_" alike), the latest value of 辽宁省, else of the place that has one (the
+    page names the place, a city value is never shown as the province's):
+    [{"ind", "url", "fact", "shown", "source"}]."""
+    if sec is None:
+        return []
+    wanted = [str(i).replace("_", "-") for i in T.data("headline")]
+    by_id = {i["id"].replace("_", "-"): i for i in sec.layer.indicators}
+    out = []
+    for ind in (by_id[i] for i in wanted if i in by_id):
+        df, unit = sec.layer.facts_of(ind["id"]), ind.get("unit") or ""
+        fact = fx.latest(df, unit, fx.LIAONING) or fx.latest(df, unit)
+        if fact is not None:
+            out.append({"ind": ind, "url": page_url(indicator_doc(ind)), "fact": fact,
+                        "shown": displayer(df, ind)(fact), "source": source_link(sec, fact)})
     return out
 
 
@@ -89,7 +120,8 @@ def nav(sec: Section | None) -> list:
         return []
     groups = [{pages.plain(t["name"]): [topic_doc(t)] + [{pages.plain(i["name"]): indicator_doc(i)} for i in inds]}
               for t, inds in topic_groups(sec)]
-    return [{T("nav.indicators"): ["indicators/index.md", *groups]}, {T("nav.plan"): "plan.md"}]
+    return [{T("nav.indicators"): ["indicators/index.md", {T("nav.topics"): "topics/index.md"}, *groups]},
+            {T("nav.plan"): "plan.md"}]
 
 
 # ---------------------------------------------------------------- paths and lookups
@@ -198,8 +230,8 @@ def indicator_page(e, sec: Section, ind: dict, doc: str, site_url: str, csv_size
     notes = consistency.differences(vals, mine)
     return pages.render(
         e, "indicator.md.j2", doc, ind=ind, topic=topic, values=vals, answer=answer, texts=TEXTS,
-        chart=sec.charts.get(ind["id"]), display=displayer(df, ind), rank=place_rank(df, unit),
-        notes=notes, findings=consistency.uncovered(mine, notes),
+        chart=sec.charts.get(ind["id"]), display=displayer(df, ind), printed=fx.display_value, rank=place_rank(df, unit),
+        notes=notes, agreeing=consistency.precision_only(vals), findings=consistency.uncovered(mine, notes),
         converted=fx.converted, breakdowns=any(v["fact"].get("breakdown") for v in vals),
         downloads=[("CSV (UTF-8)", f"{DOWNLOADS}/{ind['id']}.csv", csv_size),
                    ("JSON", f"{DOWNLOADS}/{ind['id']}.json", json_size)],

@@ -4,6 +4,7 @@
   Chinese), and take the navigation written by the build (docs/.nav.json), grouped by report.
 - on_page_markdown: a page's front matter ``lastmod`` (dataset pages: the date of the
   package's version) becomes its <lastmod> in sitemap.xml instead of the build date.
+- on_page_content: Markdown tables get data-label cells (cards.py) to become cards on a phone.
 - on_page_content / on_post_build: the portal's own search index (search.py, loaded by path),
   built from every page's front matter, title, headings and prose; Material's index file is
   replaced by a stub holding only its search config.
@@ -58,7 +59,15 @@ def on_page_markdown(markdown, page, config, files, **kwargs):
 
 def on_page_content(html_text, page, config, files, **kwargs):
     SEARCH_PAGES.append(search_module().page_from_html(page.url, page.meta, page.title, html_text))
-    return html_text
+    return cards_module().cards(html_text)   # Markdown tables become cards on a phone (cards.py)
+
+
+@functools.lru_cache(maxsize=None)
+def cards_module():
+    spec = importlib.util.spec_from_file_location("portal_cards", Path(__file__).with_name("cards.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 SEARCH_PAGES: list = []   # this build's pages, for the search index (reset in on_pre_build)

@@ -247,7 +247,8 @@ def global_pages(e, data: SiteData) -> dict:
     out = {}
     portal = data.portal
     out["index.md"] = render(e, "home.md.j2", "index.md", data=data, portal=portal,
-                             headline=headline_figures(portal),
+                             figures=getattr(data, "headline", None) or [],
+                             headline=[] if getattr(data, "headline", None) else headline_figures(portal),
                              fm=front_matter(title=T("pages.home"), description=plain(T(
                                  "pages.home_description", reports=len(portal.reports), packages=len(portal.packages)))))
     for report in portal.reports:
@@ -267,7 +268,29 @@ def global_pages(e, data: SiteData) -> dict:
                                    fm=front_matter(title=T("pages.comparisons"),
                                                    description=T("pages.comparisons_description")))
     out.update(about_pages(e, portal))
+    out.update(index_pages(e, portal))
     return out
+
+
+def index_pages(e, portal) -> dict:
+    """/reports/ and /datasets/: every report, every dataset (by report), each a link."""
+    reports = [[(r.title, report_doc(r)), (r.publisher, None), (r.published, None), (str(len(r.packages)), None)]
+               for r in portal.reports]
+    datasets = [[(p.title, dataset_doc(p)), (table_label(p), None), (p.report.title, report_doc(p.report)),
+                 (f"{len(p.rows):,}", None)] for r in portal.reports for p in r.packages]
+    n, m = len(reports), len(datasets)
+    return {
+        "reports/index.md": render(
+            e, "list_index.md.j2", "reports/index.md", title=T("index_pages.reports.title"),
+            intro=T("index_pages.reports.intro", count=n), headers=T.data("index_pages.reports.headers"), rows=reports,
+            fm=front_matter(title=T("index_pages.reports.title"),
+                            description=plain(T("index_pages.reports.description", count=n)))),
+        "datasets/index.md": render(
+            e, "list_index.md.j2", "datasets/index.md", title=T("index_pages.datasets.title"),
+            intro=T("index_pages.datasets.intro", count=m), headers=T.data("index_pages.datasets.headers"),
+            rows=datasets, fm=front_matter(title=T("index_pages.datasets.title"),
+                                           description=plain(T("index_pages.datasets.description", count=m)))),
+    }
 
 
 CN_DIGITS = T("cn_digits")
@@ -303,8 +326,8 @@ def nav(portal, extra: list = ()) -> list:
     """The menu: home, catalogue, comparisons, `extra` (the indicator sections), the reports
     (each with its datasets; key-figure section pages are reached from their dataset page, not
     the menu, which every page carries), about."""
-    items = [{T("nav.home"): "index.md"}, {T("nav.catalog"): "catalog.md"}, {T("nav.comparisons"): "comparisons.md"},
-             *extra]
+    items = [{T("nav.home"): "index.md"}, {T("nav.catalog"): "catalog.md"}, {T("nav.datasets"): "datasets/index.md"},
+             {T("nav.comparisons"): "comparisons.md"}, *extra, {T("nav.reports"): "reports/index.md"}]
     for report in portal.reports:
         children = [report_doc(report)]
         for pkg in report.packages:
