@@ -31,7 +31,7 @@ MD_TABLE = """<table>
 
 def test_markdown_tables_get_a_label_per_cell():
     out = cards.cards("<p>x</p>" + MD_TABLE)
-    assert out.startswith("<p>x</p>") and '<table class="portal-stack portal-cards">' in out
+    assert out.startswith("<p>x</p>") and "<table data-cards>" in out
     assert out.count('data-label="指标"') == 2 and out.count('data-label="数值 (%)"') == 2
     assert out.count('data-label="“来源”&amp;行"') == 2   # the header's text, escaped for the attribute
     assert '<td data-label="指标"><a href="x/">网民规模</a></td>' in out

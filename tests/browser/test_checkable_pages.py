@@ -260,6 +260,7 @@ def test_units_on_every_value_and_one_format_per_column(browser, base_url, built
     context, pg = open_at(browser, base_url + "indicators/users-male-share/", width)
     for r in values_table(pg):
         assert r["数值"].split("\n")[0].endswith("%"), r["数值"]     # printed 51.0:49.0, shown 51.0%
+    assert "%" in pg.locator(".portal-answer").inner_text()
     context.close()
     context, pg = open_at(browser, base_url + "indicators/app-im-usage-rate/", width)
     shown = [r["数值"].split("\n")[0] for r in values_table(pg)]

@@ -1,7 +1,8 @@
 """Tables that turn into cards on a phone (issue 20): every table of a page's content that
-Markdown wrote (no class of its own) gets the class ``portal-stack`` and, on each body cell,
+Markdown wrote (no attribute of its own) gets ``data-cards`` and, on each body cell,
 ``data-label`` = its column's header, so that portal.css can show each row as a small card
-(label: value) below 45em, as the indicator and key-figure tables already are. Plain HTML in,
+(label: value) below 45em, as the indicator and key-figure tables already are. No class is
+added: on wider screens the theme styles the table as any other. Plain HTML in,
 HTML out (no theme involved); run by the MkDocs hook on each page's content. Loaded by path
 there, so it imports nothing from the project.
 """
@@ -40,7 +41,7 @@ def card_table(m: re.Match) -> str:
         return m.group(0)
     labels = header_labels(inner[:head_end])
     body = ROW.sub(lambda r: r.group(0).replace(r.group(1), label_row(r.group(1), labels), 1), inner[head_end:])
-    return f'<table class="portal-stack portal-cards">{inner[:head_end]}{body}</table>'
+    return f'<table data-cards>{inner[:head_end]}{body}</table>'
 
 
 def cards(page_html: str) -> str:

@@ -76,7 +76,7 @@ def outputs(e, sec: Section | None, site_url: str) -> dict:
     out["indicators/index.md"] = pages.render(
         e, "indicator_index.md.j2", "indicators/index.md", texts=TEXTS, groups=topic_groups(sec),
         whole=analysis_downloads.ANALYSIS_DOWNLOADS if sec.layer.package.name in sec.portal.derived else [],
-        answer=lambda ind: fx.search_answer(sec.layer.facts_of(ind["id"]), ind.get("unit") or ""),
+        answer=lambda ind: fx.search_answer(with_unit(sec.layer.facts_of(ind["id"]), ind), ind.get("unit") or ""),
         fm=pages.front_matter(title=T("page_titles.index"), description=T("index.description"))).encode("utf-8")
     out["plan.md"] = plan_page(e, sec).encode("utf-8")
     out["topics/index.md"] = topics_index(e, sec).encode("utf-8")
@@ -225,7 +225,7 @@ def indicator_page(e, sec: Section, ind: dict, doc: str, site_url: str, csv_size
     for v in vals:
         v["links"] = [source_link(sec, s) for s in v["sources"]]
     topic = next(t for t in layer.topics if t["id"] == ind["topic"])
-    answer = fx.search_answer(df, unit)
+    answer = fx.search_answer(with_unit(df, ind), unit)
     mine = [q for q in layer.findings if fx.finding_indicator(q) == ind["id"] or q.get("field") == ind["id"]]
     notes = consistency.differences(vals, mine)
     return pages.render(
@@ -257,6 +257,14 @@ def place_rank(df, unit: str) -> dict | None:
     if got is None or got.of < 3:
         return None
     return {"placing": got, "period": fact["period"], "fact": next(r for r in same if r["geography"] == fx.LIAONING)}
+
+
+def with_unit(df, ind: dict):
+    """The facts with the indicator's unit where a fact states none (网民男女比例 51.0:49.0 is
+    51.0 % of users), for the page's summary answer and the search."""
+    if not ind.get("unit") or not (df["unit"] == "").any():
+        return df
+    return df.assign(unit=df["unit"].where(df["unit"] != "", ind["unit"]))
 
 
 def displayer(df, ind: dict):
