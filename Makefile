@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: help venv new-report extract drift validate build site publish serve test browser-deps bench audit clean
+.PHONY: help venv new-report extract drift validate review-registry build site publish serve test browser-deps bench audit clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 16
@@ -31,6 +31,9 @@ drift: $(STAMP)  ## fail if a fresh extraction differs from the committed packag
 
 validate: $(STAMP)  ## validate every package (Frictionless + quality checks)
 	$(PY) -m scripts.portal validate
+
+review-registry: $(STAMP)  ## print every wording joined under each indicator (IND=<id> for one)
+	$(PY) -m scripts.portal review-registry $(if $(IND),--indicator "$(IND)")
 
 build: $(STAMP)  ## generate pages, charts and downloads into docs/ (no mkdocs)
 	$(PY) -m scripts.portal build

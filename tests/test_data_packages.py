@@ -88,6 +88,33 @@ def test_every_table_number_is_on_its_source_line(directory, sources, reports):
                     f"{directory.name} line {row['source_line']} field {name}: {row[name]} not in {line!r}"
 
 
+CN_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_forms(value: str, unit: str) -> list[str]:
+    """The words the sources use for a small whole number (第十一位, 前十位, 首位, 五個, 十大, 千億,
+    萬餘人次): the forms a key figure's value may take in its excerpt besides its digits."""
+    if not re.fullmatch(r"\d+", value):
+        return []
+    n = int(value)
+    forms = []
+    if 0 < n < 100:
+        tens, ones = divmod(n, 10)
+        forms.append((CN_DIGITS[tens] if tens > 1 else "") + ("十" if tens else "") + (CN_DIGITS[ones] if ones else ""))
+    if n == 1:
+        forms += ["首", "第一"] + (["万", "萬"] if unit.startswith("万") else [])
+    if n == 1000:
+        forms.append("千")
+    return forms
+
+
+def test_chinese_forms_of_small_numbers():
+    assert chinese_forms("11", "位") == ["十一"] and chinese_forms("10", "个") == ["十"]
+    assert chinese_forms("5", "个") == ["五"] and chinese_forms("24", "个") == ["二十四"]
+    assert "首" in chinese_forms("1", "位") and "萬" in chinese_forms("1", "万人次") and "萬" not in chinese_forms("1", "个")
+    assert chinese_forms("1000", "亿元") == ["千"] and chinese_forms("2.5", "万个") == []
+
+
 @pytest.mark.parametrize("slug", key_figure_slugs())
 def test_key_figures_are_on_their_source_line(slug, sources, reports):
     _, rows = load(paths.packages_dir() / f"{slug}-key-figures")
@@ -97,7 +124,8 @@ def test_key_figures_are_on_their_source_line(slug, sources, reports):
         line = lines[int(row["source_line"]) - 1]
         assert row["source_text"] in line, f"{row['id']}: excerpt not on line {row['source_line']}"
         text = row["source_text"].replace(",", "").replace("，", "")
-        assert row["value"] in text or row["value"].lstrip("-") in text, f"{row['id']}: {row['value']} not in excerpt"
+        assert row["value"] in text or row["value"].lstrip("-") in text or \
+            any(form in text for form in chinese_forms(row["value"], row["unit"])), f"{row['id']}: {row['value']} not in excerpt"
 
 
 def test_traditional_key_figures_have_simplified_labels():

@@ -25,9 +25,9 @@ from scripts.portal.validate import validate_package
 from scripts.portal.model.registry import load_reports
 
 ROOT = Path(__file__).resolve().parents[1]
-CONTRACT = ["fact_id", "indicator_id", "indicator", "geography", "period", "value", "unit", "value_printed",
-            "unit_printed", "qualifier", "kind", "repeat_of", "source_package", "source_row", "source_field",
-            "report", "source_line"]
+CONTRACT = ["fact_id", "indicator_id", "indicator", "wording", "geography", "period", "period_type", "value", "unit",
+            "value_printed", "unit_printed", "qualifier", "kind", "reference", "repeat_of", "source_package",
+            "source_row", "source_field", "report", "source_line", "breakdown", "unmapped_reason"]
 
 
 @pytest.fixture(scope="module")
@@ -97,20 +97,39 @@ def test_every_fact_rereads_equal_from_its_source_cell(facts, registry_yaml):
                if isinstance(a, dict) and "period" in a}
     units = registry_yaml["units"]
     tables = {t["package"]: t for t in registry_yaml["tables"]}
+    meanings = meaning_rows()
     for fact in facts.to_dict("records"):
         row = cells[(fact["source_package"], fact["source_row"], fact["source_field"])]
         assert row[fact["source_field"]] == fact["value_printed"], fact["fact_id"]
         assert row["source_line"] == fact["source_line"], fact["fact_id"]
         if fact["source_row"].startswith("kf-"):
+            meaning = meanings[(fact["report"], fact["source_row"])]
             wording = row["indicator_simplified"] if row["indicator_simplified"] in periods else row["indicator"]
-            period = periods.get(wording, re.sub(r"^(\d{4})-(\d{4})$", r"\1/\2", row["period"]))
+            period = meaning["period"] or periods.get(wording, re.sub(r"^(\d{4})-(\d{4})$", r"\1/\2", row["period"]))
             place, unit = geographies.get(row["geography"], row["geography"]), row["unit"]
+            sign = -1 if meaning["sign"] == "-" else 1
         else:
             place, period, unit = expected_table_cell(fact, row, packages[fact["source_package"]], tables,
                                                       geographies, units)
+            sign = 1
+        if fact["period_type"] == "instant" and re.fullmatch(r"\d{4}", period):
+            period += "-12"  # a year-end stock: one label per moment
+        if fact["kind"] == "growth" and "/" not in period and fact["period"].endswith(f"/{period}"):
+            period = fact["period"]  # a growth's compared moments: BASE/END, END as stated (conventions)
         assert (fact["geography"], fact["period"], fact["unit_printed"]) == (place, period, unit), fact["fact_id"]
         factor = 1 if fact["unit"] == unit else Decimal(str(units[fact["unit"]][unit]))
-        assert Decimal(fact["value"]) == Decimal(fact["value_printed"]) * factor, fact["fact_id"]
+        assert Decimal(fact["value"]) == sign * Decimal(fact["value_printed"]) * factor, fact["fact_id"]
+
+
+def meaning_rows() -> dict:
+    """(report slug, key-figure id) -> its row of recipes/meaning/<slug>.csv, read with csv (not the registry)."""
+    import csv
+
+    out = {}
+    for path in (paths.RECIPES / "meaning").glob("*.csv"):
+        with path.open(encoding="utf-8", newline="") as f:
+            out.update({(path.stem, r["id"]): r for r in csv.DictReader(f)})
+    return out
 
 
 def test_units_are_converted_only_within_a_declared_family(facts, registry_yaml):
@@ -190,9 +209,9 @@ def test_registry_loads_and_covers_every_dataset_and_topic(registry_yaml):
     tables = {p.name for p in portal.packages if p.source["table"] != "key-figures"}
     assert tables <= set(reg.tables), "every table package has a mapping (and so a topic)"
     assert {r.slug for r in portal.reports} <= set(reg.key_figure_topics)
-    assert all(reg.dataset_topic(p.name) in reg.topics for p in portal.packages)
-    with pytest.raises(KeyError):
-        reg.dataset_topic("no-such-package")
+    topics = {f"{slug}-key-figures": t for slug, t in reg.key_figure_topics.items()}
+    topics.update({name: t["topic"] for name, t in reg.tables.items()})
+    assert all(topics[p.name] in reg.topics for p in portal.packages)
     used = {i["topic"] for i in reg.indicators.values()}
     assert used <= set(reg.topics) and len(used) >= 7
     for entry in reg.indicators.values():
@@ -209,7 +228,7 @@ def test_every_plan_indicator_and_quantified_target_is_mapped(facts):
     assert len(targets) == len(target_ids) >= 50
     assert (targets["indicator_id"] != "").all(), targets.loc[targets["indicator_id"] == "", "indicator"].tolist()
     reg = load_registry(paths.RECIPES)
-    assert set(table["indicator_id"]) | set(targets["indicator_id"]) <= set(reg.plan_indicators())
+    assert set(table["indicator_id"]) | set(targets["indicator_id"]) <= {i for i, e in reg.indicators.items() if e.get("plan")}
 
 
 def test_every_wording_stated_more_than_once_is_mapped(facts):

@@ -19,7 +19,7 @@ TESTED_IN = {
     "extract/keyfigures": "test_extract.py", "extract/newreport": "test_newreport.py", "extract/recipe": "test_recipe.py",
     "extract/rows": "test_extract.py", "extract/run": "test_data_packages.py",
     "indicators/facts": "test_indicators.py", "indicators/package": "test_indicators.py",
-    "indicators/registry": "test_indicators.py",
+    "indicators/registry": "test_indicators.py", "indicators/review": "test_indicators_meaning.py",
     "model/frames": "test_indicators.py", "model/reader": "test_model.py", "model/registry": "test_model.py",
     "model/schema": "test_model.py", "model/writer": "test_model.py", "rowtypes": "test_model.py",
     "site/build": "test_site_build_cache.py", "site/cache": "test_site_build_cache.py",

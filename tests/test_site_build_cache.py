@@ -140,9 +140,13 @@ def test_json_assembled_from_items_equals_json_bytes(items):
     assert catalog.json_bytes_with(doc, "list", [catalog.item_json(i) for i in items]) == expected
 
 
-def test_code_version_covers_templates_and_configuration():
-    files = {p.name for pattern in bc.CODE_FILES for p in bc.SITE.glob(pattern)}
-    assert {"build.py", "charts.py", "dataset.md.j2", "labels.yaml", "comparisons.yaml"} <= files
+def test_code_version_covers_every_file_of_the_package():
+    files = {p.relative_to(bc.PORTAL).as_posix() for p in bc.code_files()}
+    assert {"site/build.py", "site/charts.py", "site/templates/dataset.md.j2", "site/labels.yaml", "settings.py",
+            "paths.py", "extract/recipe.py", "model/schemas/datapackage.schema.json", "settings.yaml"} <= files
+    assert not any("__pycache__" in f for f in files)
+    on_disk = {p.relative_to(bc.PORTAL).as_posix() for p in bc.PORTAL.rglob("*.py") if "__pycache__" not in p.parts}
+    assert on_disk <= files
 
 
 def test_pages_made_in_a_child_process_are_the_same(cold, tmp_path, monkeypatch):

@@ -79,14 +79,17 @@ def test_qualifier_is_placed_as_printed():
     assert fx.display_value({**base, "qualifier": "超过"}) == "超过10 万架"
 
 
-@pytest.mark.parametrize("entry,field", [({"id": "Bad Id", "name": "x", "topic": "resources"}, "id"),
-                                         ({"id": "ok", "name": "x", "topic": "nowhere"}, "topic"),
-                                         ({"id": "ok", "name": "", "topic": "resources"}, "name")])
+@pytest.mark.parametrize("entry,field", [({"id": "Bad Id"}, "id"), ({"topic": "nowhere"}, "topic"),
+                                         ({"name": ""}, "name"), ({"id": "index"}, "id"),
+                                         ({"period_type": "sometimes"}, "period_type")])
 def test_registry_errors_name_file_row_and_field(tmp_path, entry, field):
+    """The pages read the registry through its one loader: a bad entry is refused with file, row, field
+    (a reserved id such as `index` would overwrite the indicator index page)."""
     (tmp_path / "topics.yaml").write_text((RECIPES / "topics.yaml").read_text("utf-8"), encoding="utf-8")
-    good = {"id": "fine", "name": "好", "topic": "resources"}
-    (tmp_path / "indicators.yaml").write_text(yaml.safe_dump({"indicators": [good, entry]}, allow_unicode=True),
-                                              encoding="utf-8")
+    good = {"id": "fine", "name": "好", "name_en": "Good", "unit": "个", "topic": "resources", "period_type": "instant"}
+    (tmp_path / "indicators.yaml").write_text(yaml.safe_dump(
+        {"units": {}, "geographies": {}, "indicators": [good, {**good, "id": "ok", **entry}]}, allow_unicode=True),
+        encoding="utf-8")
     with pytest.raises(PortalError) as e:
         fx.load(FACTS, tmp_path)
     assert (e.value.row, e.value.field) == (2, field)
@@ -268,7 +271,7 @@ def test_plan_tracker(site):
     assert 'data-label="进度">—' in g5
     assert "辽宁省</strong>" not in g5
     revenue = next(r for r in rows if "电子信息制造业" in r)
-    assert "尚无后续数据" in revenue and "+11.9%/年" in revenue
+    assert "尚无后续数据" in revenue and "基数之后无同地区数据" in revenue  # built in 2026: the period has ended
 
 
 def test_key_figures_are_paged_by_report_section_not_by_count(site):
@@ -352,3 +355,39 @@ def test_a_wording_with_its_own_quotation_marks_is_not_quoted_twice():
     users = out["indicators/internet-users.md"].decode("utf-8")
     line = next(l for l in users.splitlines() if l.startswith("原文中的说法"))
     assert "“网民规模”" in line and "「网民规模（“十三五”初）」" in line  # only the one that needs it
+
+
+@pytest.mark.parametrize("later,status", [
+    (row("f3", "辽宁省", "2025-12", 11, "actual", "later"), "met"),
+    (row("f3", "辽宁省", "2025-12", 8, "actual", "later"), "not_met"),
+    (row("f3", "辽宁省", "2023-12", 8, "actual", "later"), "short"),
+    (row("f3", "沈阳市", "2025-12", 11, "actual", "later"), "no_data"),   # a city value is never the province's
+])
+def test_after_the_horizon_each_target_is_met_not_met_or_without_data(later, status):
+    """Read in 2026, after the plan's 2025 horizon: no growth still needed, a status per target, and
+    progress only from a same-place value (issue 20)."""
+    import datetime as dt
+
+    layer = plan_frame([row("f1", "辽宁省", "2020-12", 4, "baseline"), row("f2", "辽宁省", "2025-12", 10, "target"), later])
+    item = pt.rows(layer, lambda f: (None, None), dt.date(2026, 12, 4))[0]["items"][0]
+    assert item["status"] == status and item["needed"] is None
+    assert (item["progress"] is None) == (status == "no_data")
+    before = pt.rows(layer, lambda f: (None, None), dt.date(2024, 6, 1))[0]["items"][0]
+    assert before["status"] is None
+
+
+def test_a_conflicting_target_carries_the_finding_naming_both_sources():
+    layer = plan_frame([row("f1", "辽宁省", "2025-12", 80, "target"), row("f2", "辽宁省", "2025-12", 50, "target", line=9)])
+    finding = {"check": "consistency", "status": "discrepancy", "field": "racks", "row": "辽宁省|2025-12|target",
+               "detail": "两个目标：80（f1）；50左右（f2）"}
+    layer = fx.Layer(layer.indicators, layer.topics, layer.facts, [finding], None, layer.by_id)
+    items = pt.rows(layer, lambda f: (None, None))[0]["items"]
+    assert [i["conflict"]["detail"] for i in items] == [finding["detail"]] * 2
+
+
+def test_the_plan_page_states_one_progress_and_that_the_period_ended(site):
+    text = page(site, "plan")
+    assert "进度（本站各页同一定义）" in text and "规划期（至 2025 年）已经结束" in text
+    assert "尚需年均增长" not in text and "/年" not in text
+    comparisons = page(site, "comparisons")
+    assert "进度 (%)" not in comparisons and "它不是进度" in comparisons

@@ -57,6 +57,13 @@ def cmd_validate(args) -> int:
     return 1 if any(r.errors for r in results) else 0
 
 
+def cmd_review_registry(args) -> int:
+    from .indicators.review import report
+
+    print(report(args.packages, paths.RECIPES, args.indicator))
+    return 0
+
+
 def cmd_new_report(args) -> int:
     from .extract.newreport import scaffold
 
@@ -112,6 +119,11 @@ def parser() -> argparse.ArgumentParser:
         if name in ("extract", "drift"):
             s.add_argument("--sources", type=Path, default=paths.sources_dir(),
                            help="source texts (default ../shared/sources, or $PORTAL_SOURCES)")
+    r = sub.add_parser("review-registry", parents=[common],
+                       help="print every wording joined under each indicator (report, place, period, unit, kind)",
+                       description="print every wording joined under each indicator (report, place, period, unit, kind)")
+    r.set_defaults(func=cmd_review_registry)
+    r.add_argument("--indicator", default="", help="only this indicator id")
     n = sub.add_parser("new-report", help="register a new report and write recipe skeletons from its source text",
                        description="register a new report and write recipe skeletons from its source text")
     n.set_defaults(func=cmd_new_report)

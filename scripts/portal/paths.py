@@ -20,7 +20,3 @@ def packages_dir() -> Path:
 RECIPES = ROOT / "scripts" / "portal" / "recipes"
 DOCS = ROOT / "docs"
 
-
-def standards_dir() -> Path:
-    """Reference standards (DCAT-AP SHACL shapes; never committed); PORTAL_STANDARDS overrides."""
-    return Path(os.environ.get("PORTAL_STANDARDS", ROOT.parent / "shared" / "standards"))

@@ -313,7 +313,7 @@ def check_formula(t: Table, expr: str, expect: dict, name: str, note: str = "",
                      tolerance=fmt(round(tol, 6)))]
 
 
-CONSISTENCY_KEY = ("indicator_id", "geography", "period", "kind", "unit", "qualifier", "breakdown")
+CONSISTENCY_KEY = ("indicator_id", "geography", "period", "kind", "unit", "qualifier", "breakdown", "reference")
 
 
 def _statement_tolerance(row: dict) -> float:
@@ -329,10 +329,58 @@ def _same_number(difference: float, tolerance: float) -> bool:
     return abs(difference) <= 1e-9 or abs(difference) < tolerance - 1e-9
 
 
+AT_LEAST, AT_MOST, ABOUT = (tuple(TEXTS.data(k)) for k in ("qualifiers_at_least", "qualifiers_at_most",
+                                                              "qualifiers_about"))
+AFTER = tuple(TEXTS.data("qualifiers_after"))  # printed after the number: 20以上, 50左右
+ABOUT_SHARE = 0.1  # 约 / 左右: within 10 % of the number
+RANGE_FROM = re.compile(r"(\d+(?:\.\d+)?)[—–\-~～至到]")
+
+
+def statement_bounds(row: dict) -> tuple[float, float]:
+    """The values a statement allows: its number within printed precision, widened by its qualifier
+    (20以上 -> [20, ∞), 近80 -> (-∞, 80], 50左右 -> [45, 55])."""
+    value, tol, q = float(Decimal(row["value"])), _statement_tolerance(row), row.get("qualifier", "")
+    low = RANGE_FROM.fullmatch(q)  # a range printed 7—8: its lower end in the qualifier, the upper in value
+    if low:
+        return float(low.group(1)) - tol, value + tol
+    if q in AT_LEAST:
+        return value - tol, float("inf")
+    if q in AT_MOST:
+        return float("-inf"), value + tol
+    if q in ABOUT:
+        spread = max(abs(value) * ABOUT_SHARE, tol)
+        return value - spread, value + spread
+    return value - tol, value + tol
+
+
+def compatible(a: dict, b: dict) -> bool:
+    """Whether two statements can both be true (their bounds overlap)."""
+    (lo1, hi1), (lo2, hi2) = statement_bounds(a), statement_bounds(b)
+    overlap = min(hi1, hi2) - max(lo1, lo2)
+    # two roundings are half-open (4.51 and 4.52 touch at 4.515 but cannot both hold); an exact
+    # number, a qualifier's or a range's end is closed (7 and 7—8 can)
+    rounded = all(_statement_tolerance(r) > 0 and not r.get("qualifier") for r in (a, b))
+    return overlap > 1e-9 if rounded else overlap > -1e-9
+
+
 def _where(row: dict) -> str:
-    return TEXTS("consistency_source", value=fmt(float(Decimal(row["value"]))), unit=row["unit"],
+    number = fmt(float(Decimal(row["value"])))
+    q = row.get("qualifier", "")
+    qualified = f"{number}{q}" if q in AFTER else f"{q}{number}"
+    return TEXTS("consistency_source", qualified=qualified, unit=row["unit"],
                  fact_id=row["fact_id"], package=row["source_package"], row=row["source_row"],
                  field=row["source_field"], line=row["source_line"])
+
+
+def _distinct_statements(groups: dict, key: list[str] | None) -> dict[tuple, list[dict]]:
+    """The statements new to their group (not repeats), regrouped without the qualifier."""
+    names = list(key or CONSISTENCY_KEY)
+    where = names.index("qualifier") if "qualifier" in names else None
+    out: dict[tuple, list[dict]] = {}
+    for group_key, members in groups.items():
+        bare = group_key if where is None else group_key[:where] + group_key[where + 1:]
+        out.setdefault(bare, []).extend(row for row, first in members if first is None)
+    return out
 
 
 def statement_groups(rows: list[dict], key: list[str] | None = None) -> dict[tuple, list[tuple[dict, dict | None]]]:
@@ -351,27 +399,33 @@ def statement_groups(rows: list[dict], key: list[str] | None = None) -> dict[tup
 
 
 def check_consistency(t: Table, key: list[str] | None = None, name: str | None = None) -> list[dict]:
-    """Fact table: one value per indicator, place, period, kind, unit and qualifier. A later
-    statement equal to an earlier one (within printed precision) must be marked `repeat_of` it;
-    a different value is a discrepancy naming both sources. Unmapped facts are not compared."""
+    """Fact table: one value per indicator, place, period, kind, unit and breakdown. A later
+    statement equal to an earlier one (same qualifier, within printed precision) must be marked
+    `repeat_of` it; distinct statements are compared with their qualifiers (以上, 左右, 超过 …):
+    a pair that cannot both be true is a discrepancy naming both sources, different wordings that
+    can is a note. Unmapped facts are not compared."""
     findings, agreeing = [], 0
-    for group_key, members in statement_groups(t.rows, key).items():
+    groups = statement_groups(t.rows, key)
+    for group_key, members in groups.items():
         for row, first in members:
             expected = first["fact_id"] if first else ""
             if row.get("repeat_of", "") != expected:
                 raise CheckError(f"consistency: {row['fact_id']} repeat_of is {row.get('repeat_of')!r}, "
                                  f"expected {expected!r}")
-        distinct = [row for row, first in members if first is None]
-        if len(distinct) > 1:
-            what = TEXTS("consistency_what_join").join(x for x in group_key[1:4] if x)
-            sources = TEXTS("consistency_join").join(_where(d) for d in distinct)
-            findings.append(_finding(
-                "consistency", False, TEXTS("consistency_differs", indicator=distinct[0]["indicator"], what=what,
-                                            count=len(distinct), sources=sources), name=name,
-                row="|".join(group_key[1:4]), field=group_key[0],
-                printed=distinct[0]["value"], computed=distinct[1]["value"]))
-        elif len(members) > 1:
+        if len(members) > 1 and all(first is not None for _, first in members[1:]):
             agreeing += 1
+    for group_key, distinct in _distinct_statements(groups, key).items():
+        if len(distinct) < 2:
+            continue
+        what = TEXTS("consistency_what_join").join(x for x in group_key[1:4] if x)
+        sources = TEXTS("consistency_join").join(_where(d) for d in distinct)
+        clash = next(((a, b) for i, a in enumerate(distinct) for b in distinct[i + 1:] if not compatible(a, b)), None)
+        text = "consistency_differs" if clash else "consistency_compatible"
+        pair = clash or (distinct[0], distinct[1])
+        findings.append(_finding(
+            "consistency", clash is None, TEXTS(text, indicator=distinct[0]["indicator"], what=what,
+                                                count=len(distinct), sources=sources), name=name,
+            row="|".join(group_key[1:4]), field=group_key[0], printed=pair[0]["value"], computed=pair[1]["value"]))
     findings.append(_finding("consistency", True, TEXTS("consistency_agrees", count=agreeing), name=name))
     return findings
 

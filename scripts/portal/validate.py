@@ -92,6 +92,20 @@ def check_placeholders(desc: dict, reports: dict, result: Result) -> None:
         result.error(f"report {report.slug!r} still has TODO in: {', '.join(left)}", file="reports.json")
 
 
+def check_pending(pkg, result: Result) -> None:
+    """The fact table: no `TODO` left where extraction found no answer (a fact on no indicator
+    without its reason, a share or rank without its reference); each named with the meaning row."""
+    if not pkg.derived:
+        return
+    names = {f.name for f in pkg.fields}
+    for number, raw in enumerate(pkg.raw_rows, start=2):
+        for name in ("unmapped_reason", "reference"):
+            if name in names and raw[name] == "TODO":
+                result.error(f"{raw.get('source_package')} {raw.get('source_row')} ({raw.get('indicator')}): "
+                             f"{name} still TODO (answer it in recipes/meaning/{raw.get('report')}.csv or the "
+                             f"registry)", file=pkg.resource["path"], row=number, field=name)
+
+
 def check_quality(desc: dict, records: list[dict], fields: list[dict], result: Result) -> None:
     """Run the declared checks; every discrepancy must be acknowledged in the recipe, every
     acknowledgement must match a discrepancy, and the findings must equal `x-quality`."""
@@ -128,6 +142,7 @@ def validate_package(directory: Path, reports: dict, root: Path | None = None) -
     check_metadata(pkg, reports, result)
     check_placeholders(pkg.descriptor, reports, result)
     check_cells(pkg, result)
+    check_pending(pkg, result)
     if not result.errors:
         frictionless_errors(directory, pkg.resource, result, pkg.descriptor.get("$schema", ""))
     if not result.errors:
@@ -161,11 +176,35 @@ def frictionless_errors(directory: Path, resource: dict, result: Result, profile
             result.error(text, file=resource["path"], row=getattr(err, "row_number", None), field=field_name)
 
 
-def validate_all(packages_dir: Path) -> list[Result]:
+def validate_registry(recipes_dir: Path) -> Result:
+    """The indicator registry (indicators.yaml, indicators.d/, topics.yaml, meaning/*.csv) by its
+    one loader, and every meaning row that still owes an answer (a figure on no indicator without
+    its reason, a share or rank without its reference)."""
+    from .indicators.registry import load_registry, pending
+
+    result = Result("registry")
+    try:
+        reg = load_registry(recipes_dir)
+    except PortalError as exc:
+        result.errors.append(exc)
+        return result
+    result.rows = len(reg.indicators)
+    result.errors.extend(pending(reg))
+    return result
+
+
+def validate_all(packages_dir: Path, recipes_dir: Path | None = None) -> list[Result]:
+    """Every package, then the indicator registry the fact table is built from (`recipes_dir`, by
+    default the project's recipes, when `packages_dir` holds a fact table)."""
+    from . import paths
+
     packages_dir = Path(packages_dir)
     reports = {r.slug: r for r in report_objects(packages_dir)}
-    return [validate_package(directory, reports, packages_dir)
-            for directory in sorted(p for p in packages_dir.iterdir() if p.is_dir() and not p.name.startswith("."))]
+    results = [validate_package(directory, reports, packages_dir)
+               for directory in sorted(p for p in packages_dir.iterdir() if p.is_dir() and not p.name.startswith("."))]
+    if recipes_dir is None and not (packages_dir / "indicators" / DESCRIPTOR).is_file():
+        return results
+    return results + [validate_registry(recipes_dir or paths.RECIPES)]
 
 
 def summary(results: list[Result]) -> str:

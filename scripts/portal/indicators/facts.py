@@ -8,6 +8,7 @@ marks repeated statements and writes the package with the project's own writer.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,12 +18,14 @@ from ..errors import PortalError
 from ..model.frames import package_frame
 from ..model.reader import load_portal
 from ..quality import statement_groups
-from .registry import Registry, load_registry
+from .registry import NEEDS_REFERENCE, Registry, load_registry
 
-COLUMNS = ["fact_id", "indicator_id", "indicator", "geography", "period", "value", "unit",
-           "value_printed", "unit_printed", "qualifier", "kind", "repeat_of", "source_package",
-           "source_row", "source_field", "report", "source_line", "breakdown"]
-CELL_KEYS = ("indicator", "period", "kind", "unit", "breakdown", "geography")
+COLUMNS = ["fact_id", "indicator_id", "indicator", "wording", "geography", "period", "period_type", "value", "unit",
+           "value_printed", "unit_printed", "qualifier", "kind", "reference", "repeat_of", "source_package",
+           "source_row", "source_field", "report", "source_line", "breakdown", "unmapped_reason"]
+CELL_KEYS = ("indicator", "period", "kind", "unit", "breakdown", "geography", "reference", "period_type")
+YEAR = re.compile(r"\d{4}")
+LEVEL_KINDS = ("actual", "baseline", "target", "share", "rank")
 
 
 def row_keys(pkg, df: pd.DataFrame) -> pd.Series:
@@ -90,6 +93,9 @@ def cell_fact(r, pkg, mapping: dict, reg: Registry) -> dict:
     def column(key: str) -> str:  # the cell's row, read in the column the mapping names for `key`
         return getattr(r, mapping[key]) if key in mapping else ""
 
+    # a row mapped to another indicator than its field's is that indicator's whole, not a part
+    own_indicator = bool(r.r_indicator) and r.r_indicator != r.f_indicator
+
     return {
         "indicator_id": table_indicator(r),
         "indicator": f"{r.parent + ' ' if r.label == '' else ''}{r.label} · {field.title}".strip(),
@@ -97,8 +103,10 @@ def cell_fact(r, pkg, mapping: dict, reg: Registry) -> dict:
                       or reg.geography(column("geography_from"))),
         "period": r.f_period, "qualifier": "",
         "unit_printed": r.r_unit or r.f_unit or column("unit_from") or field.unit,
-        "kind": r.r_kind or r.f_kind or "actual",
-        "breakdown": r.r_breakdown or r.f_breakdown or (column("breakdown_from") if r.row_type != "total" else ""),
+        "kind": r.r_kind or r.f_kind or "actual", "reference": r.r_reference or r.f_reference,
+        "period_type": r.r_period_type or r.f_period_type, "sign": "", "unmapped_reason": "",
+        "breakdown": r.r_breakdown or r.f_breakdown or (column("breakdown_from") if r.row_type != "total"
+                                                        and not own_indicator else ""),
         "value_printed": r.value_printed, "source_row": r.source_row, "source_field": r.source_field,
         "source_line": r.source_line}
 
@@ -120,38 +128,72 @@ def table_indicator(r) -> str:
 
 
 def key_figure_facts(pkg, reg: Registry) -> pd.DataFrame:
-    """One row per key figure, its wording looked up among the registry's aliases (simplified
-    form first, then as printed, e.g. traditional script)."""
+    """One row per key figure, given its meaning by its row of meaning/<slug>.csv (kind, reference,
+    sign, period, period type; the indicator there, else the wording's alias in the registry:
+    simplified form first, then as printed, e.g. traditional script)."""
     df = package_frame(pkg, raw=True)
+    meanings = meaning_frame(pkg, df, reg)
     columns = ["a_indicator", "a_kind", "a_period", "a_breakdown"]
     aliases = pd.DataFrame([(text, *(x or "" for x in target)) for text, target in reg.aliases.items()],
                            columns=["alias", *columns], dtype=object)
     simplified = df.merge(aliases, left_on="indicator_simplified", right_on="alias", how="left")
     printed = df.merge(aliases, left_on="indicator", right_on="alias", how="left")
-    merged = simplified.combine_first(printed[columns]).fillna("")
-    overrides = pd.DataFrame([{"id": kf, "o_indicator": e.get("indicator", None), "o_kind": e.get("kind", ""),
-                               "o_breakdown": e.get("breakdown", "")}
-                              for (package, kf), e in reg.key_figures.items() if package == pkg.name],
-                             columns=["id", "o_indicator", "o_kind", "o_breakdown"], dtype=object)
-    missing = sorted(set(overrides["id"]) - set(df["id"]))
-    if missing:
-        raise PortalError(f"key_figures: {', '.join(missing)} not in {pkg.name}", package=pkg.name,
-                          file="indicators.yaml", field="key_figures")
-    merged = merged.merge(overrides, on="id", how="left")
-    indicator_id = merged["o_indicator"].where(merged["o_indicator"].notna(), merged["a_indicator"])
-    own_kind = merged["kind"].map({"fact": "actual", "target": "target"})
-    kind = merged["o_kind"].fillna("").where(merged["o_kind"].fillna("") != "", merged["a_kind"])
+    merged = simplified.combine_first(printed[columns]).fillna("").merge(meanings, on="id", how="left")
+    check_alias_kinds(merged, pkg)
+    unmapped = merged["m_unmapped_reason"] != ""
+    indicator_id = merged["m_indicator_id"].where(merged["m_indicator_id"] != "", merged["a_indicator"])
     return pd.DataFrame({
-        "indicator_id": indicator_id.fillna("").values,
+        "indicator_id": indicator_id.where(~unmapped, "").values,
         "indicator": merged["indicator_simplified"].values,
         "geography": merged["geography"].map(reg.geography).values,
-        "period": merged["a_period"].where(merged["a_period"] != "", merged["period"].map(iso_period)).values,
+        "period": first_of(merged["m_period"], merged["a_period"], merged["period"].map(iso_period)).values,
+        "period_type": merged["m_period_type"].values,
         "unit_printed": merged["unit"].values, "qualifier": merged["qualifier"].values,
-        "kind": kind.where(kind != "", own_kind).values,
-        "breakdown": merged["o_breakdown"].fillna("").where(merged["o_breakdown"].fillna("") != "",
-                                                            merged["a_breakdown"]).values,
+        "kind": merged["m_kind"].values, "reference": merged["m_reference"].values, "sign": merged["m_sign"].values,
+        "breakdown": first_of(merged["m_breakdown"], merged["a_breakdown"]).values,
+        "unmapped_reason": merged["m_unmapped_reason"].values,
         "value_printed": merged["value"].values, "source_row": merged["id"].values,
         "source_field": "value", "source_line": merged["source_line"].values})
+
+
+def first_of(*columns: pd.Series) -> pd.Series:
+    """Per row, the first non-empty value of the columns (in order)."""
+    out = columns[-1]
+    for col in reversed(columns[:-1]):
+        out = col.where(col != "", out)
+    return out
+
+
+def meaning_frame(pkg, df: pd.DataFrame, reg: Registry) -> pd.DataFrame:
+    """The meaning rows of a key-figure package (columns m_*), one per figure: a figure without a
+    row, a row without a figure, or a row whose wording is not its figure's is refused."""
+    rows = {kf: m for (package, kf), m in reg.meanings.items() if package == pkg.name}
+    shown = f"meaning/{pkg.report.slug}.csv"
+    for kf, wording in zip(df["id"], df["indicator_simplified"]):
+        if kf not in rows:
+            raise PortalError(f"key figure {kf} has no meaning row (kind, reference, indicator or reason)",
+                              package=pkg.name, file=shown, field="id")
+        if rows[kf]["wording"] != wording:
+            raise PortalError(f"the row of {kf} says {rows[kf]['wording']!r}, the figure is {wording!r}",
+                              package=pkg.name, file=shown, row=rows[kf]["line"], field="wording")
+    extra = sorted(set(rows) - set(df["id"]))
+    if extra:
+        raise PortalError(f"meaning row(s) for figure(s) the package lacks: {', '.join(extra[:5])}",
+                          package=pkg.name, file=shown, row=rows[extra[0]]["line"], field="id")
+    keys = ["kind", "reference", "sign", "period", "period_type", "indicator_id", "breakdown", "unmapped_reason"]
+    return pd.DataFrame([{"id": kf, **{f"m_{k}": m[k] for k in keys}} for kf, m in rows.items()],
+                        columns=["id", *(f"m_{k}" for k in keys)], dtype=object)
+
+
+def check_alias_kinds(merged: pd.DataFrame, pkg) -> None:
+    """A wording listed as a growth/rank/share/other of an indicator is that kind: a meaning row
+    giving it another kind while taking the alias's indicator contradicts the registry."""
+    takes_alias = (merged["m_indicator_id"] == "") & (merged["m_unmapped_reason"] == "") & (merged["a_kind"] != "")
+    bad = merged[takes_alias & (merged["a_kind"] != merged["m_kind"])]
+    for r in bad.head(1).itertuples():
+        raise PortalError(f"{r.id} ({r.indicator_simplified}) is listed under {r.a_indicator} as {r.a_kind}, "
+                          f"its meaning row says {r.m_kind}", package=pkg.name,
+                          file=f"meaning/{pkg.report.slug}.csv", field="kind")
 
 
 def iso_period(text: str) -> str:
@@ -162,23 +204,81 @@ def iso_period(text: str) -> str:
     return text
 
 
+MONTH = re.compile(r"(\d{4})年(\d{1,2})月")
+YEAR_END = re.compile(r"(\d{4})年(?:底|末)")
+PREVIOUS = ("上年同期", "上年", "去年同期", "去年", "同比")
+
+
+def compared(period: str, reference: str) -> str:
+    """A growth's period as the two moments it compares, `BASE/END`, when its reference names the
+    base (2020年3月 -> 2020-03/2020-12; 2019年底; 上年同期 -> the same label a year before);
+    otherwise (全国平均, 年均, an interval already) the period unchanged."""
+    if "/" in period or not YEAR.match(period):
+        return period
+    m = MONTH.search(reference) or YEAR_END.search(reference)
+    if m:
+        base = f"{m.group(1)}-{int(m.group(2)):02d}" if m.re is MONTH else f"{m.group(1)}-12"
+        return f"{base}/{period}" if base < period else period
+    if reference in PREVIOUS:
+        return f"{int(period[:4]) - 1}{period[4:]}/{period}"
+    return period
+
+
+def signed(text: str, sign: str) -> str:
+    """A decrease as a negative number, its printed digits kept (159.0 -> -159.0)."""
+    if sign != "-":
+        return text
+    return text[1:] if text.startswith("-") else ("-" + text if Decimal(text) != 0 else text)
+
+
 def decimal_text(value: Decimal) -> str:
     text = format(value.normalize(), "f")
     return text if text != "-0" else "0"
 
 
 def canonical(facts: pd.DataFrame, reg: Registry) -> pd.DataFrame:
-    """Canonical name and unit from the registry; the value converted where the units are commensurable."""
-    names = pd.DataFrame([(i, e["name"], e["unit"]) for i, e in reg.indicators.items()],
-                         columns=["indicator_id", "name", "indicator_unit"], dtype=object)
+    """Canonical name, unit and period type from the registry; the value converted where the units
+    are commensurable, negative for a decrease; one label per moment (a year-end stock printed
+    `2020` is `2020-12`)."""
+    names = pd.DataFrame([(i, e["name"], e["unit"], e["period_type"]) for i, e in reg.indicators.items()],
+                         columns=["indicator_id", "name", "indicator_unit", "indicator_period_type"], dtype=object)
     facts = facts.merge(names, on="indicator_id", how="left")
     facts["indicator"] = facts["name"].where(facts["name"].notna(), facts["indicator"])
+    # instant/duration is a property of the measure: a level, target, share or rank of an indicator
+    # takes the indicator's; a growth (a change over a span) and an unmapped figure their own
+    own = facts["period_type"].fillna("")
+    measure = facts["indicator_period_type"].fillna("")
+    facts["period_type"] = measure.where((measure != "") & facts["kind"].isin(LEVEL_KINDS), first_of(own, measure))
+    facts["period"] = [f"{p}-12" if t == "instant" and YEAR.fullmatch(p) else p
+                       for p, t in zip(facts["period"], facts["period_type"])]
+    facts["period"] = [compared(p, r) if k == "growth" else p
+                       for p, r, k in zip(facts["period"], facts["reference"], facts["kind"])]
     factors = [reg.factor(u, p) if isinstance(u, str) else None
                for u, p in zip(facts["indicator_unit"], facts["unit_printed"])]
     facts["unit"] = [u if f is not None else p for u, p, f in zip(facts["indicator_unit"], facts["unit_printed"], factors)]
-    facts["value"] = [v if f is None or f == 1 else decimal_text(Decimal(v) * f)
-                      for v, f in zip(facts["value_printed"], factors)]
-    return facts.drop(columns=["name", "indicator_unit"])
+    facts["value"] = [signed(v if f in (None, 1) else decimal_text(Decimal(v) * f), s)
+                      for v, f, s in zip(facts["value_printed"], factors, facts["sign"])]
+    return facts.drop(columns=["name", "indicator_unit", "indicator_period_type", "sign"])
+
+
+PENDING = "TODO"  # what extraction writes where a maintainer still owes an answer; validate refuses it
+
+
+def mark_pending(facts: pd.DataFrame) -> pd.DataFrame:
+    """A fact on no indicator without a reason, or a share or rank without a reference, gets `TODO`
+    there (so a report under review still extracts; `make validate` then names each such row); a
+    fact without a period type is refused at once."""
+    for r in facts[facts["period_type"] == ""].head(1).itertuples():
+        raise PortalError(f"{r.source_row} ({r.indicator}) has no period_type", package=r.source_package,
+                          file=meaning_or_registry(r), field="period_type")
+    facts = facts.copy()
+    facts.loc[(facts["indicator_id"] == "") & (facts["unmapped_reason"] == ""), "unmapped_reason"] = PENDING
+    facts.loc[facts["kind"].isin(NEEDS_REFERENCE) & (facts["reference"] == ""), "reference"] = PENDING
+    return facts
+
+
+def meaning_or_registry(r) -> str:
+    return f"meaning/{r.report}.csv" if r.source_package.endswith("-key-figures") else "indicators.yaml"
 
 
 def build_facts(packages_dir: Path, recipes_dir: Path) -> tuple[pd.DataFrame, list]:
@@ -190,14 +290,17 @@ def build_facts(packages_dir: Path, recipes_dir: Path) -> tuple[pd.DataFrame, li
         frame = key_figure_facts(pkg, reg) if pkg.kind == "key-figures" else table_facts(pkg, reg)
         parts.append(frame.assign(source_package=pkg.name, report=pkg.report.slug))
     names = {p.name for p in portal.packages}
-    unknown = sorted({*reg.tables, *(package for package, _ in reg.key_figures)} - names)
+    unknown = sorted({*reg.tables, *(package for package, _ in reg.meanings)} - names)
     if unknown:
         raise PortalError(f"the registry maps package(s) that do not exist: {', '.join(unknown)}",
                           file="indicators.yaml")
-    facts = canonical(pd.concat(parts, ignore_index=True), reg)
+    facts = pd.concat(parts, ignore_index=True)
+    facts["wording"] = facts["indicator"]  # as the source words it, whatever indicator it joins
+    facts = canonical(facts, reg)
     unknown = sorted(set(facts["indicator_id"]) - set(reg.indicators) - {""})
     if unknown:
         raise PortalError(f"mapped to unregistered indicator(s): {', '.join(unknown)}", file="indicators.yaml")
+    facts = mark_pending(facts)
     facts["fact_id"] = [f"f{n:06d}" for n in range(1, len(facts) + 1)]
     facts = facts.astype(str)[[c for c in COLUMNS if c != "repeat_of"]]
     records = facts.to_dict("records")

@@ -71,12 +71,25 @@ def facts_json(pkg: Package) -> bytes:
 def facts_xlsx(pkg: Package) -> bytes:
     """Sheets: facts (typed cells, text never a formula), fields, findings (consistency checks)."""
     return xlsx.workbook([
-        xlsx.Sheet("facts", [[f.name for f in pkg.fields]] + [[row[f.name] for f in pkg.fields] for row in pkg.rows],
-                   header=True, freeze=True),
+        xlsx.Sheet("facts", [[f.name for f in pkg.fields]]
+                   + [[value_cell(row, raw) if f.name == "value" else row[f.name] for f in pkg.fields]
+                      for row, raw in zip(pkg.rows, pkg.raw_rows)], header=True, freeze=True),
         xlsx.Sheet("fields", [FIELD_COLUMNS] + [field_row(f) for f in pkg.fields]),
         xlsx.Sheet("findings", [["check", "status", "detail"]]
                    + [[q["check"], q["status"], q["detail"]] for q in pkg.quality]),
     ])
+
+
+def value_cell(row: dict, raw: dict):
+    """A fact's value as a number shown with its printed decimals (58.30 stays 58.30): those of
+    value_printed when value is the printed number (a decrease, negative in value, is printed
+    without its sign), else (a value converted into the canonical unit) those of the CSV's value."""
+    value, printed = row["value"], str(raw.get("value_printed") or "").replace(",", "")
+    try:
+        same = value is not None and abs(value) == abs(float(printed))
+    except ValueError:
+        same = False
+    return xlsx.number(value, printed if same else raw["value"])
 
 
 def table_name(pkg: Package) -> str:

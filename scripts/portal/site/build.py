@@ -16,6 +16,7 @@ do not depend on what came from the cache.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import time
 from pathlib import Path
@@ -140,13 +141,15 @@ def collect(packages_dir, store, code, digest, key, ctx, say) -> tuple:
         if key and key != bc.digest("build", code, digest, bc.sha256_file(packages_dir / "reports.json"),
                                     *(x for pair in sorted(plan.fingerprints.items()) for x in pair)):
             key = None  # the packages changed since they were scanned: no build record for this run
-        ind = indicator_pages.prepare(portal, Path(ctx.facts), Path(ctx.recipes)) if ctx.facts else None
+        today = dt.date.fromisoformat(ctx.accessed)
+        ind = indicator_pages.prepare(portal, Path(ctx.facts), Path(ctx.recipes), today) if ctx.facts else None
         cmp, extra_charts, extra_files, large, stats = run_units(portal, plan, store, ctx, say, ind, early)
     finally:  # run_units shuts its workers down; these, if it was not reached
         if early:
             early.pool.shutdown(wait=True, cancel_futures=True)
-    files, counts = global_files(portal, packages_dir, plan.records, cmp, extra_files, store, ctx, ind)
-    files.update(analysis_blobs(store, code, portal))
+    analysis = analysis_blobs(store, code, portal)
+    files, counts = global_files(portal, packages_dir, plan.records, cmp, extra_files, store, ctx, ind, analysis)
+    files.update(analysis)
     rebuilt = {pkg.name for pkg, _, _ in plan.todo}
     stats["cached"] += sum(1 for name, rec in plan.records.items() if name not in rebuilt
                            for rel in rec["files"] if rel.startswith("assets/charts/") and rel.endswith((".svg", ".png")))
@@ -271,13 +274,13 @@ def chart_fonts(ctx, portal, store, n: int):
     return ctx
 
 
-def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, ind=None) -> tuple:
+def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, ind=None, analysis=None) -> tuple:
     """The files that look at every package, made from the unit records, and every other
     file, in the order a build writing them one by one would (later ones win a clash):
     ({path: blob}, counts)."""
     import datetime as dt
 
-    from scripts.portal.site import catalog, charts, citation, downloads, feed, indicator_pages, pages, vendor, zhmap
+    from scripts.portal.site import catalog, charts, citation, downloads, facts_dataset, feed, indicator_pages, pages, vendor, zhmap
 
     site_url = ctx.site_url
     dl = {p.name: [downloads.Download(**d) for d in records[p.name]["downloads"]] for p in portal.packages}
@@ -294,6 +297,7 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, in
                           accessed=ctx.accessed, portal_zip=all_zip, comparisons=cmp)
     data.total_rows = sum(len(p.rows) for p in portal.packages)
     data.headline = indicator_pages.headline(ind)   # the home page's figures, from the indicator layer
+    data.facts = fd = facts_dataset.dataset(e, portal, store, ctx, analysis or {}, ind is not None)
     global_pages = pages.global_pages(e, data)
     layer_files = indicator_pages.outputs(e, ind, site_url)
 
@@ -312,10 +316,10 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, in
     files.update(unit_files("downloads/"))
     files[all_zip.path] = store.put(zip_data)
     files["catalog.jsonld"] = store.put(catalog.json_bytes_with(
-        catalog.dcat_catalog_head(site_url, ctx.accessed), "dcat:dataset", items("dcat")))
-    files[feed.FEED] = store.put(feed.atom(portal, site_url, ctx.accessed))
+        catalog.dcat_catalog_head(site_url, ctx.accessed), "dcat:dataset", items("dcat") + fd.dcat))
+    files[feed.FEED] = store.put(feed.atom(portal, site_url, ctx.accessed, fd.feed))
     files["api/datasets.json"] = store.put(catalog.json_bytes_with(
-        {"version": __version__, "generated": ctx.accessed}, "datasets", items("api")))
+        {"version": __version__, "generated": ctx.accessed}, "datasets", items("api") + fd.api))
     files.update(unit_files("api/"))
     page_docs = [d for d in global_pages if d not in ("catalog.md", "comparisons.md")]
     files.update({d: store.put(global_pages[d].encode("utf-8")) for d in page_docs})
@@ -323,7 +327,8 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, in
     files.update(own_pages)
     files.update({d: store.put(global_pages[d].encode("utf-8")) for d in ("catalog.md", "comparisons.md")})
     files.update({d: store.put(b) for d, b in layer_files.items()})
-    files[pages.NAV_FILE] = store.put(pages.nav_text(portal, indicator_pages.nav(ind)).encode("utf-8"))
+    files.update(fd.files)
+    files[pages.NAV_FILE] = store.put(pages.nav_text(portal, indicator_pages.nav(ind) + fd.nav).encode("utf-8"))
     counts = {"charts": sum(len(v) for v in chart_map.values()),
               "downloads": sum(len(v) for v in dl.values()) + 1,
               "download_bytes": sum(d.bytes for ds in dl.values() for d in ds) + all_zip.bytes,

@@ -31,7 +31,7 @@ import zlib
 from pathlib import Path
 
 SITE = Path(__file__).resolve().parent
-CODE_FILES = ("*.py", "*.yaml", "templates/*")
+PORTAL = SITE.parent  # scripts/portal: every file of it shapes the output (code, templates, words, recipes)
 LIBRARIES = ("vl-convert-python", "mini-racer", "uharfbuzz", "altair", "Jinja2", "PyYAML")
 KEEP_BUILDS = 8          # build records kept by prune (most recently used first)
 FORMAT = 1               # bump to invalidate every record
@@ -47,21 +47,21 @@ def digest(*parts) -> str:
     return h.hexdigest()
 
 
+def code_files() -> list[Path]:
+    """Every file of the package (not a hand-kept list, which missed settings.py, paths.py and
+    recipe.py): a change to any of them gives the build another code version."""
+    return sorted(p for p in PORTAL.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                  and p.suffix not in (".pyc", ".pyo"))
+
+
 def code_version() -> str:
-    """The generator's own version: its source, templates and configuration, the versions of
-    the libraries that shape its output bytes, Python's and zlib's."""
+    """The generator's own version: every file of the package (source, templates, words,
+    recipes), the versions of the libraries that shape its output bytes, Python's and zlib's."""
     from importlib import metadata
 
     parts = [f"format {FORMAT}", sys.version_info[:2], zlib.ZLIB_RUNTIME_VERSION]
-    files = sorted({p for pattern in CODE_FILES for p in SITE.glob(pattern) if p.is_file()})
-    files.append(SITE.parent / "__init__.py")  # __version__
-    files.append(SITE.parent / "settings.yaml")  # portal name, highlighted place, ...
-    files += sorted((SITE.parent / "model").glob("*.py"))  # how packages are read ...
-    files += sorted((SITE.parent / "model").glob("*.yaml")) + sorted((SITE.parent / "model" / "schemas").glob("*.json"))
-    files += [SITE.parent / "rowtypes.py", SITE.parent / "texts.py"]  # ... which rows are data; the words loader
-    files.append(SITE.parent / "extract" / "recipe-schema.yaml")  # the recipe reference page
-    for p in files:
-        parts += [p.relative_to(SITE.parent).as_posix(), p.read_bytes()]
+    for p in code_files():
+        parts += [p.relative_to(PORTAL).as_posix(), p.read_bytes()]
     for lib in LIBRARIES:
         try:
             parts += [lib, metadata.version(lib)]

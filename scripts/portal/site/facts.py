@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from scripts.portal.errors import PortalError
+from scripts.portal.indicators.registry import load_registry
 from scripts.portal.model.reader import Package, load_package
 from scripts.portal.texts import Texts
 from scripts.portal.site.charts import fmt
@@ -25,6 +25,7 @@ NATION = T("places.nation")
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}")   # ids become file names and URLs
 NOT_OBSERVED = ("target", "growth", "rank")        # kinds that are not the indicator's level
 AFTER = tuple(T.data("qualifiers_after"))  # qualifiers printed after the number
+
 FACT_FIELDS = ("fact_id", "indicator_id", "indicator", "geography", "period", "value", "unit", "value_printed",
                "unit_printed", "qualifier", "kind", "repeat_of", "source_package", "source_row",
                "source_field", "report", "source_line")
@@ -59,16 +60,24 @@ def load(facts_dir: Path, recipes_dir: Path) -> Layer | None:
     if missing:
         raise PortalError(f"the fact table lacks the fields {', '.join(missing)}", package=pkg.name,
                           file="datapackage.json", field=missing[0])
-    topics = read_topics(recipes_dir / "topics.yaml")
-    indicators = read_indicators(recipes_dir / "indicators.yaml", {t["id"] for t in topics})
+    reg = load_registry(recipes_dir)  # the one reader of the registry: schema, markup, references, joins
+    topics = sorted(reg.topics.values(), key=lambda t: (t["order"], t["id"]))
+    indicators = [{**e, "aliases": wordings_of(reg, i)} for i, e in reg.indicators.items()]
     facts = frame(pkg)
     facts = facts[facts["indicator_id"] != ""]  # figures the registry leaves unmapped
-    known = {i["id"] for i in indicators}
-    for _, r in facts[~facts["indicator_id"].isin(known)].head(1).iterrows():
+    for _, r in facts[~facts["indicator_id"].isin(reg.indicators)].head(1).iterrows():
         raise PortalError(f"indicator_id '{r['indicator_id']}' is not in the registry", package=pkg.name,
                           file="data.csv", row=int(r["row"]), field="indicator_id")
-    return Layer(indicators, topics, facts, list(pkg.quality), pkg, {i["id"]: i for i in indicators},
-                 dataset_topics(recipes_dir / "indicators.yaml"))
+    datasets = {f"{slug}-key-figures": t for slug, t in reg.key_figure_topics.items()}
+    datasets.update({name: t["topic"] for name, t in reg.tables.items()})
+    return Layer(indicators, topics, facts, list(pkg.quality), pkg, {i["id"]: i for i in indicators}, datasets)
+
+
+def wordings_of(reg, indicator_id: str) -> list:
+    """Every source wording joined under an indicator: the registry's lists, then the key figures
+    whose meaning row names it."""
+    extra = [m["wording"] for m in reg.meanings.values() if m["indicator_id"] == indicator_id]
+    return list(dict.fromkeys([*reg.wordings(indicator_id), *extra]))
 
 
 def frame(pkg: Package) -> pd.DataFrame:
@@ -80,68 +89,13 @@ def frame(pkg: Package) -> pd.DataFrame:
     return df
 
 
-def entries(path: Path, key: str) -> list:
-    if not path.exists():
-        raise PortalError(f"the {key} registry is missing", file=str(path))
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise PortalError(f"not valid YAML: {e}", file=str(path)) from None
-    items = doc.get(key) if isinstance(doc, dict) else doc
-    if not isinstance(items, list):
-        raise PortalError(f"expected a list under '{key}'", file=str(path), field=key)
-    return items
-
-
-def checked(path: Path, i: int, item, required: tuple) -> dict:
-    if not isinstance(item, dict):
-        raise PortalError("an entry must be a mapping", file=str(path), row=i)
-    for k in required:
-        if not str(item.get(k) or "").strip():
-            raise PortalError(f"'{k}' is missing", file=str(path), row=i, field=k)
-    if not SLUG.fullmatch(str(item["id"])):
-        raise PortalError(f"id '{item['id']}' must be lower-case ASCII letters, digits, '-' or '_'",
-                          file=str(path), row=i, field="id")
-    return item
-
-
-def read_topics(path: Path) -> list:
-    out = [checked(path, i, t, ("id", "name")) for i, t in enumerate(entries(path, "topics"), 1)]
-    dupes = {t["id"] for t in out if sum(1 for u in out if u["id"] == t["id"]) > 1}
-    if dupes:
-        raise PortalError(f"topic id '{sorted(dupes)[0]}' is given twice", file=str(path), field="id")
-    return sorted(out, key=lambda t: (int(t.get("order") or 0), t["id"]))
-
-
-def read_indicators(path: Path, topic_ids: set) -> list:
-    out, seen = [], set()
-    for i, item in enumerate(entries(path, "indicators"), 1):
-        item = checked(path, i, item, ("id", "name", "topic"))
-        if item["id"] in seen:
-            raise PortalError(f"indicator id '{item['id']}' is given twice", file=str(path), row=i, field="id")
-        if item["topic"] not in topic_ids:
-            raise PortalError(f"topic '{item['topic']}' is not in topics.yaml", file=str(path), row=i, field="topic")
-        seen.add(item["id"])
-        aliases = item.get("aliases") or []
-        out.append({**item, "aliases": [str(a) for a in aliases] if isinstance(aliases, list) else [str(aliases)]})
-    return out
-
-
-def dataset_topics(path: Path) -> dict:
-    """The topic the registry gives each dataset: a table's `tables:` entry, a report's key
-    figures (`key_figure_topics:`, package <slug>-key-figures)."""
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    out = {f"{slug}-key-figures": t for slug, t in ((doc or {}).get("key_figure_topics") or {}).items()}
-    out.update({t["package"]: t["topic"] for t in (doc or {}).get("tables") or []
-                if isinstance(t, dict) and t.get("package") and t.get("topic")})
-    return out
-
-
 def finding_indicator(q: dict) -> str:
     """The indicator a consistency finding is about: its indicator_id, else the check id's
     second part (``kind:indicator_id:...``)."""
     if q.get("indicator_id"):
         return str(q["indicator_id"])
+    if q.get("check") == "consistency" and q.get("field"):  # structured: field = the indicator id
+        return str(q["field"])
     parts = str(q.get("check", "")).split(":")
     return parts[1] if len(parts) > 1 else ""
 

@@ -73,10 +73,12 @@ def entry(pkg, site_url: str) -> str:
     return "\n".join(lines)
 
 
-def atom(portal, site_url: str, generated: str) -> bytes:
-    """The feed, newest entries first (ties in portal order)."""
-    packages = sorted(portal.packages, key=lambda p: updated(p), reverse=True)
-    newest = max((updated(p) for p in packages), default="") or f"{generated}T00:00:00Z"
+def atom(portal, site_url: str, generated: str, extra: list = ()) -> bytes:
+    """The feed, newest entries first (ties in portal order, then `extra`: (updated, entry) of
+    datasets that are not report packages, e.g. the fact table's, facts_dataset.py)."""
+    entries = sorted([(updated(p), entry(p, site_url)) for p in portal.packages] + [tuple(x) for x in extra],
+                     key=lambda x: x[0], reverse=True)
+    newest = max((when for when, _ in entries), default="") or f"{generated}T00:00:00Z"
     head = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-CN">',
@@ -87,5 +89,5 @@ def atom(portal, site_url: str, generated: str) -> bytes:
         f"<updated>{newest}</updated>",
         f"<author><name>{escape(PORTAL_NAME)}</name></author>",
     ]
-    body = [entry(p, site_url) for p in packages]
+    body = [text for _, text in entries]
     return ("\n".join(head + body + ["</feed>"]) + "\n").encode("utf-8")

@@ -39,17 +39,18 @@ class Section:
     packages: dict = field(default_factory=dict)  # package name -> Package
     rows: dict = field(default_factory=dict)      # package name -> row_index()
     section_docs: dict = field(default_factory=dict)  # key-figure package name -> {id(row): doc}
+    today: object = None                          # the build's date (the plan tracker: horizon passed?)
 
     @property
     def all_charts(self) -> list:
         return list(self.charts.values()) + list(self.sparks.values())
 
 
-def prepare(portal, facts_dir: Path, recipes_dir: Path) -> Section | None:
+def prepare(portal, facts_dir: Path, recipes_dir: Path, today=None) -> Section | None:
     layer = fx.load(facts_dir, recipes_dir)
     if layer is None:
         return None
-    sec = Section(layer, portal, packages={p.name: p for p in portal.packages})
+    sec = Section(layer, portal, packages={p.name: p for p in portal.packages}, today=today)
     for ind in layer.indicators:
         df = layer.facts_of(ind["id"])
         chart, spark = ic.choose(ind, df), ic.sparkline(ind, df)
@@ -318,14 +319,19 @@ def topic_page(e, sec: Section, topic: dict, doc: str) -> str:
 
 
 def plan_page(e, sec: Section) -> str:
-    groups = plan_tracker.rows(sec.layer, lambda fact: source_of(sec, fact))
+    groups = plan_tracker.rows(sec.layer, lambda fact: source_of(sec, fact), sec.today)
     for g in groups:
         for item in g["items"]:
             for key in ("target", "baseline", "latest"):
                 if item[key] is not None:
                     item[key + "_link"] = source_link(sec, item[key])
     count = sum(len(g["items"]) for g in groups)
+    horizon = plan_tracker.horizon_of(sec.layer)
+    ended = sec.today is not None and sec.today.year > horizon
+    tally = {k: sum(1 for g in groups if g["plan"] for i in g["items"] if i["status"] == k)
+             for k in ("met", "not_met", "short", "no_data", "growth")}
     return pages.render(e, "plan.md.j2", "plan.md", groups=groups, texts=TEXTS, display=fx.display_value,
+                        horizon=horizon, ended=ended, tally=tally, today=sec.today,
                         page_url=page_url, indicator_doc=indicator_doc, liaoning=fx.LIAONING,
                         short=lambda slug: T.data("report_short").get(slug) or slug,
                         fm=pages.front_matter(title=T("page_titles.plan"),

@@ -44,6 +44,7 @@ class SiteData:
     accessed: str
     portal_zip: object
     comparisons: dict = field(default_factory=dict)
+    facts: object = None     # the fact table's dataset (facts_dataset.FactsDataset), false when there is none
 
 
 # ---------------------------------------------------------------- filters
@@ -268,16 +269,20 @@ def global_pages(e, data: SiteData) -> dict:
                                    fm=front_matter(title=T("pages.comparisons"),
                                                    description=T("pages.comparisons_description")))
     out.update(about_pages(e, portal))
-    out.update(index_pages(e, portal))
+    out.update(index_pages(e, portal, getattr(data, "facts", None)))
     return out
 
 
-def index_pages(e, portal) -> dict:
-    """/reports/ and /datasets/: every report, every dataset (by report), each a link."""
+def index_pages(e, portal, facts=None) -> dict:
+    """/reports/ and /datasets/: every report, every dataset (by report, then the fact table
+    when there is one: `facts`, facts_dataset.FactsDataset), each a link."""
     reports = [[(r.title, report_doc(r)), (r.publisher, None), (r.published, None), (str(len(r.packages)), None)]
                for r in portal.reports]
     datasets = [[(p.title, dataset_doc(p)), (table_label(p), None), (p.report.title, report_doc(p.report)),
                  (f"{len(p.rows):,}", None)] for r in portal.reports for p in r.packages]
+    if facts:
+        datasets.append([(facts.pkg.title, facts.doc), ("", None), (T("index_pages.datasets.all_reports"), None),
+                         (f"{len(facts.pkg.rows):,}", None)])
     n, m = len(reports), len(datasets)
     return {
         "reports/index.md": render(
