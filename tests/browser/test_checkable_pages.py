@@ -89,8 +89,9 @@ def test_consistency_notes_follow_the_listed_values_and_one_rank(browser, base_u
     context.close()
 
     context, pg = open_at(browser, base_url + "comparisons/", width)
-    ranks = pg.evaluate("""() => [...document.querySelectorAll('#rank ~ table tbody tr')].map(tr => tr.innerText)""")
-    ipv4 = [r for r in ranks if "IPv4" in r and "比例" in r]
+    ranks = pg.evaluate("""() => [...document.querySelectorAll('#rank ~ table tbody tr, #rank ~ * table tbody tr')]
+        .map(tr => tr.innerText)""")
+    ipv4 = [r for r in ranks if "IPv4" in r and "比例" in r and "第" in r]
     assert ipv4, ranks
     for line in ipv4:
         got = re.search(r"第 (\d+) / (\d+)", line)
@@ -258,8 +259,11 @@ def test_units_on_every_value_and_one_format_per_column(browser, base_url, built
     if not has_layer(built):
         pytest.skip("the real indicator layer is not built")
     context, pg = open_at(browser, base_url + "indicators/users-male-share/", width)
-    for r in values_table(pg):
-        assert r["数值"].split("\n")[0].endswith("%"), r["数值"]     # printed 51.0:49.0, shown 51.0%
+    rows = values_table(pg)
+    for r in rows:
+        assert not re.search(r"\d\s*$", r["数值"].split("\n")[0]), r["数值"]   # every value with its unit
+    national = [r["数值"].split("\n")[0] for r in rows if r["地区"] == "全国" and r["类型"] == "实际值"]
+    assert national and all(v.endswith("%") for v in national), rows   # printed 51.0:49.0 (no unit), shown as %
     assert "%" in pg.locator(".portal-answer").inner_text()
     context.close()
     context, pg = open_at(browser, base_url + "indicators/app-im-usage-rate/", width)
