@@ -121,6 +121,16 @@ def added(scratch):
         for kid, name, value, unit in (("kf-001", "网民规模", "10.11", "亿"), ("kf-002", "互联网普及率", "71.6", "%")):
             writer.writerow([kid, name, name, value, unit, "2021-06", "全国", "fact", "", "二、网民规模", "", 30,
                              "截至 2021 年 6 月，我国网民规模达 10.11 亿，互联网普及率达 71.6%。"])
+    # what each figure means (issue 19): both wordings are the registry's aliases, so no reason is owed;
+    # the new tables stay off the indicators for now, saying why
+    (root / f"scripts/portal/recipes/meaning/{SLUG}.csv").write_text(
+        "id,wording,kind,reference,sign,period,period_type,indicator_id,breakdown,unmapped_reason\n"
+        "kf-001,网民规模,actual,,,,,,,\nkf-002,互联网普及率,actual,,,,,,,\n", "utf-8")
+    registry = root / "scripts/portal/recipes/indicators.yaml"
+    text = registry.read_text("utf-8").replace("\ntables:\n", "\ntables:\n" + "".join(
+        f"  - {{package: {SLUG}-table-{n}, topic: resources, fields: {{}}, period_type: instant,\n"
+        f"     unmapped_reason: 第48次报告的测试表，尚未登记指标}}\n" for n in (1, 2)), 1)
+    registry.write_text(text.replace("key_figure_topics:\n", f"key_figure_topics:\n  {SLUG}: users-apps\n", 1), "utf-8")
     out = run(["make", "extract"], root, env)
     assert out.returncode == 0 and "WARNING" not in out.stdout, out.stdout + out.stderr
     out = run(["make", "validate"], root, env)

@@ -279,3 +279,76 @@ def test_failed_swap_keeps_the_previous_site(tmp_path, monkeypatch):
         publish.swap(new, site)
     assert "Permission denied" in str(err.value) and "previous site is left as it was" in str(err.value)
     assert (site / "index.html").read_text("utf-8") == "old"
+
+
+# ---------------------------------------------------------------- issue 23: symlinks, a page over its budget
+
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_a_symlink_in_docs_is_refused_and_the_site_kept(tmp_path, monkeypatch, capsys, kind):
+    """copytree once copied a link's target: any pull request could publish a file of the build machine."""
+    secret = tmp_path / "outside"
+    secret.mkdir()
+    (secret / "id_rsa").write_text("-----BEGIN PRIVATE KEY----- secret", "utf-8")
+    docs = tmp_path / "docs"
+    shutil.copytree(paths.DOCS, docs)
+    if kind == "file":
+        (docs / "leak.md").symlink_to(secret / "id_rsa")
+    else:
+        (docs / "leak").symlink_to(secret, target_is_directory=True)
+    monkeypatch.setattr(paths, "DOCS", docs)
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("old", "utf-8")
+    started = time.perf_counter()
+    assert build(site, BROKEN / "ok-good") == 1
+    err = capsys.readouterr().err
+    assert f"file docs/leak{'.md' if kind == 'file' else ''}: is a symbolic link: refused" in err
+    assert "secret" not in err and "Traceback" not in err and time.perf_counter() - started < 30
+    assert (site / "index.html").read_text("utf-8") == "old"
+    assert not list(tmp_path.glob("site.new"))
+
+
+def wide_package(target: Path, rows: int = 10_000, measures: int = 122) -> Path:
+    """ok-good grown to `rows` rows x (measures + 3) fields: a 4.9 MB CSV, within the reader's bounds."""
+    import hashlib
+
+    shutil.copytree(BROKEN / "ok-good", target)
+    pkg = target / "demo-appendix-1"
+    desc = json.loads((pkg / "datapackage.json").read_text("utf-8"))
+    schema = desc["resources"][0]["schema"]
+    schema["fields"] = schema["fields"][:1] + [
+        {"name": f"m{i:03d}", "title": f"指标{i}", "type": "integer", "unit": "个"} for i in range(measures - 1)
+    ] + schema["fields"][2:]
+    desc["x-display"]["measures"] = ["m000"]
+    head = ",".join(f["name"] for f in schema["fields"])
+    body = "".join(f"地区{r:05d}," + ",".join(str((r * 7 + i) % 1000) for i in range(measures - 1))
+                   + f",data,,{r + 10}\n" for r in range(rows))
+    data = (head + "\n" + body).encode()
+    (pkg / "data.csv").write_bytes(data)
+    desc["resources"][0].update(bytes=len(data), hash="sha256:" + hashlib.sha256(data).hexdigest())
+    (pkg / "datapackage.json").write_text(json.dumps(desc, ensure_ascii=False), "utf-8")
+    return target
+
+
+def test_a_table_too_big_for_its_page_shows_its_first_rows_and_the_build_says_so(tmp_path, capsys):
+    """10,000 rows x 125 fields made a 47 MB dataset page; the page now shows the first rows, the
+    downloads the full table."""
+    import csv
+    import io
+
+    packages = wide_package(tmp_path / "packages")
+    assert len(json.loads((packages / "demo-appendix-1" / "datapackage.json").read_text("utf-8"))
+               ["resources"][0]["schema"]["fields"]) == 125
+    site = tmp_path / "site"
+    started = time.perf_counter()
+    assert build(site, packages) == 0
+    assert time.perf_counter() - started < 300
+    out = capsys.readouterr().out
+    assert "build: demo-appendix-1: 10,000 rows x 123 columns shown is over a page's 1,000 cells: its page " \
+           "shows the first 8 rows, the downloads the full table" in out
+    html = page(site, "demo-appendix-1")
+    assert len(html.encode()) < 120_000  # was 47 MB
+    assert "只显示前 8 行" in html and "本表有 10000 行、123 列" in html
+    assert html.count('<tr id="') == 8 and "地区00007" in html and "地区00008" not in html
+    csv_file = next((site / "downloads").rglob("data.csv"))
+    assert len(list(csv.reader(io.StringIO(csv_file.read_text("utf-8"))))) == 10_001  # the full table

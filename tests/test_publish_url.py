@@ -28,8 +28,31 @@ def publish(site, *extra, env_url=None, monkeypatch=None):
     (("--site-url", "http://127.0.0.1:8000/"), None, "points at this machine"),
     ((), "http://localhost/portal/", "points at this machine"),
     (("--site-url", "data.example.org/x"), None, "not an absolute http(s) URL"),
+    # issue 23, 7: loopback, unspecified and private hosts however written (as browsers parse them)
+    ((), "http://localhost.:8000/", "points at this machine"),
+    (("--site-url", "http://LOCALHOST/"), None, "points at this machine"),
+    (("--site-url", "http://portal.localhost/"), None, "points at this machine"),
+    (("--site-url", "http://127.1/"), None, "points at this machine"),
+    (("--site-url", "http://[::ffff:127.0.0.1]/"), None, "points at this machine"),
+    (("--site-url", "http://[::1]:8000/"), None, "points at this machine"),
+    (("--site-url", "http://0/"), None, "points at this machine"),
+    (("--site-url", "http://0.0.0.0:8000/"), None, "points at this machine"),
+    (("--site-url", "http://2130706433/"), None, "points at this machine"),
+    (("--site-url", "http://0x7f000001/"), None, "points at this machine"),
+    (("--site-url", "http://127.0.0.1./"), None, "points at this machine"),
+    (("--site-url", "http://10.1.2.3/portal/"), None, "private, link-local or reserved"),
+    (("--site-url", "http://192.168.0.10/"), None, "private, link-local or reserved"),
+    (("--site-url", "http://169.254.169.254/"), None, "private, link-local or reserved"),
+    (("--site-url", "http://printer.local/"), None, "local network name"),
+    (("--site-url", "http://intranet/"), None, "single-label name"),
+    (("--site-url", "http://%6c%6fcalhost/"), None, "characters a public host name does not"),
+    (("--site-url", "https://user:pw@data.example.org/"), None, "user name or password"),
+    (("--site-url", 'https://data.example.org/"><script>'), None, "characters an http(s) URL does not"),
 ])
 def test_publishing_build_refuses_without_public_url(tmp_path, monkeypatch, capsys, args, env_url, message):
+    import time
+
+    started = time.perf_counter()
     site = tmp_path / "site"
     site.mkdir()
     (site / "index.html").write_text("previous build", "utf-8")
@@ -37,6 +60,16 @@ def test_publishing_build_refuses_without_public_url(tmp_path, monkeypatch, caps
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert (site / "index.html").read_text("utf-8") == "previous build"  # left intact
+    assert time.perf_counter() - started < 5  # refused before anything is validated or built
+
+
+@pytest.mark.parametrize("url", ["https://data.example.org/liaoning/", "http://8.8.8.8/portal", "https://xn--fiqs8s.cn/"])
+def test_public_hosts_are_accepted(url):
+    from types import SimpleNamespace
+
+    from scripts.portal import publish
+
+    assert publish.public_url(SimpleNamespace(site_url=url)) == url.rstrip("/") + "/"
 
 
 def theme_file(rel: str, data: bytes) -> bool:

@@ -113,3 +113,72 @@ def test_paths_cannot_leave_the_site(site):
 def test_cli_refuses_a_folder_without_a_built_site(tmp_path, capsys):
     assert cli.main(["serve", "--site", str(tmp_path), "--port", "0"]) == 1
     assert "no built site here" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- issue 23, 8: symlinks, slow and many clients
+
+def test_a_symlink_inside_the_site_is_never_followed(site, tmp_path_factory):
+    root, port = site
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "passwd").write_text("root:x:0:0:secret")
+    (root / "leak.txt").symlink_to(outside / "passwd")
+    (root / "assets" / "linked").symlink_to(outside, target_is_directory=True)
+    (root / "same.css").symlink_to(root / "assets" / "main.css")  # even one pointing inside
+    for path in ("/leak.txt", "/assets/linked/passwd", "/same.css"):
+        resp, body = get(port, path, **{"Accept-Encoding": "gzip"})
+        assert resp.status == 404 and b"secret" not in body and b"color" not in body, path
+
+
+def raw_socket(port):
+    import socket
+
+    s = socket.create_connection(("127.0.0.1", port), timeout=10)
+    s.sendall(b"GET /index.html HTTP/1.1\r\nHost: x\r\n")  # never finished
+    return s
+
+
+def test_a_half_sent_request_is_closed_after_the_timeout(site, monkeypatch):
+    import time
+
+    from scripts.portal import serve
+
+    assert serve.Handler.timeout == serve.TIMEOUT and 0 < serve.TIMEOUT <= 30  # the default, shortened here
+    monkeypatch.setattr(serve.Handler, "timeout", 1)
+    _, port = site
+    s = raw_socket(port)
+    started = time.perf_counter()
+    try:
+        assert s.recv(100) == b""  # the server closed it
+    finally:
+        s.close()
+    assert time.perf_counter() - started < 5
+
+
+def test_connections_are_bounded_and_the_rest_get_503_without_a_thread(site, monkeypatch):
+    import time
+
+    from scripts.portal import serve
+
+    monkeypatch.setattr(serve.Handler, "timeout", 5)
+    _, port = site
+    before = threading.active_count()
+    started = time.perf_counter()
+    held = [raw_socket(port) for _ in range(serve.MAX_CONNECTIONS + 100)]
+    try:
+        time.sleep(0.5)
+        assert time.perf_counter() - started < 4  # all still held
+        assert threading.active_count() - before <= serve.MAX_CONNECTIONS
+        resp, _ = get(port, "/index.html")
+        assert resp.status == 503
+        busy = held[-1].recv(200)
+        assert busy.startswith(b"HTTP/1.0 503")
+    finally:
+        for s in held:
+            s.close()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the held ones time out; the server answers again
+        resp, body = get(port, "/index.html")
+        if resp.status == 200:
+            break
+        time.sleep(0.3)
+    assert resp.status == 200 and body == PAGE

@@ -37,7 +37,7 @@ def values(spec):
     ("liaoning-internet-2020-appendix-1-ipv4-by-province", "provinces", "条形图"),
     ("liaoning-internet-2020-table-1-app-users", "periods", "分组条形图"),
     ("liaoning-internet-2020-table-2-enterprises-by-type", "composition", "条形图"),
-    ("digital-liaoning-plan-2-main-indicators", "targets", "进度条形图"),
+    ("digital-liaoning-plan-2-main-indicators", "targets", "条形图："),
     ("digital-shenyang-2022-key-figures", "key-figures", "条形图"),
 ])
 def test_chooser_picks_chart_for_shape(portal, name, shape, first_words):

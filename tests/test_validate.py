@@ -101,7 +101,23 @@ CASES = {
                                   "computed 28.82", "acknowledged:"],
     "stale-acknowledgement": ["row 合计", "field share", "matches no discrepancy"],
     "check-cannot-run": ["check sum (share) cannot run", "no total row"],
-    "script-in-reason": ["x-acknowledged[0].reason contains markup"],
+    "script-in-reason": [f"{DESC}, field x-acknowledged[0].reason", "reason contains markup"],
+    # issue 23, 1: missing-value markers and every descriptor string follow the cell rules
+    "marker-formula": [f"{DESC}, field resources[0].schema.missingValues[1]", '"=cmd|', "spreadsheet formula"],
+    "marker-plus": [f"{DESC}, field resources[0].schema.missingValues[1]", "'+1+cmd' starts like a spreadsheet"],
+    "marker-markup": [f"{DESC}, field resources[0].schema.missingValues[1]", "contains markup"],
+    "keyword-formula": [f"{DESC}, field keywords[1]", "starts like a spreadsheet formula: '=HYPERLINK(1)'"],
+    "source-note-markup": [f"{DESC}, field x-source.source_note", "contains markup"],
+    "enum-formula": [f"{DESC}, field resources[0].schema.fields[0].constraints.enum[3]", "'@SUM(1)'"],
+    # 6: no regular expression from a pull request
+    "pattern-constraint": [f"{DESC}, field resources[0].schema.fields[0].constraints.pattern",
+                           "pattern repeats a repetition (like `(a+)+`): catastrophic backtracking"],
+    # 4, 5: numbers that JSON, XLSX and SQLite hold; no lone surrogate
+    "number-401-digits": [f"{PKG}, file data.csv, row 3, field share", "'1111111111", "is outside ±9,007,199,254,740,991"],
+    "integer-25-digits": [f"{PKG}, file data.csv, row 3, field source_line", "'1234567890123456789012345' is outside"],
+    "number-1e400-in-descriptor": [DESC, "number 1e400 is too large"],
+    "surrogate-title": [f"{DESC}, field title", "lone UTF-16 surrogate"],
+    "surrogate-key": [f"{DESC}, field x-display.\\udfff", "lone UTF-16 surrogate"],
 }
 ACCEPTED = {"ok-good", "ok-bom", "ok-accepted-untrusted"}
 LIMIT = 30  # seconds per case: no hang
@@ -130,7 +146,7 @@ def run_validate(packages: Path, capsys) -> tuple[int, str]:
 def test_corpus_is_complete():
     on_disk = {p.name for p in BROKEN.iterdir() if p.is_dir()}
     assert on_disk == set(CASES) | ACCEPTED
-    assert len(CASES) >= 55
+    assert len(CASES) >= 68
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
@@ -268,3 +284,69 @@ def test_exponent_tower_is_refused_within_a_second(capsys):
     code = cli.main(["--packages", str(BROKEN / "formula-power-tower"), "validate"])
     assert code == 1 and time.perf_counter() - started < 1.0
     assert "exponent 387420489 is outside [-10, 10]" in capsys.readouterr().out
+
+
+def test_catastrophic_regex_is_refused_within_seconds(capsys):
+    """`(a+)+$` on 31 a's and a '!' took Frictionless 74 s (doubling with each character)."""
+    import time
+
+    started = time.perf_counter()
+    code, text = run_validate(BROKEN / "pattern-constraint", capsys)
+    assert code == 1 and time.perf_counter() - started < 5 and "catastrophic backtracking" in text
+
+
+@pytest.mark.parametrize("pattern, why", [
+    (r"(a+)+$", "repeats a repetition"), (r"(\w+\s?)*$", "repeats a repetition"), (r"(?=a+)+", "repeats a repetition"),
+    (r"(a|ab)*c", "repeats an alternation"), (r"a*a*a*b", "3 long repetitions"), (r"(x)\1", "backreference"),
+    (r"(", "not a regular expression"), ("a" * 201, "201 characters"),
+])
+def test_pattern_constraints_that_could_backtrack_for_minutes_are_refused(pattern, why):
+    from scripts.portal.model.schema import pattern_risk
+
+    assert why in pattern_risk(pattern)
+
+
+@pytest.mark.parametrize("pattern", [
+    r"(\d{4}(-(0[1-9]|1[0-2]|H[12]|Q[1-4]))?(/\d{4}(-(0[1-9]|1[0-2]|H[12]|Q[1-4]))?)?)?",  # the fact table's period
+    r"^\d+$", r"[A-Z]{2}-\d{3}", r"\d{1,3}(,\d{3})*",
+])
+def test_linear_pattern_constraints_are_accepted_and_run_fast(pattern):
+    import re
+    import time
+
+    from scripts.portal.model.schema import pattern_risk
+
+    assert pattern_risk(pattern) is None
+    started = time.perf_counter()
+    for cell in ("1" * 999 + "!", "a" * 999 + "!", "2020-Q3/" * 124 + "!"):
+        re.match(f"(?:{pattern})$", cell)
+    assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize("file", ["datapackage.json", "reports.json"])
+def test_json_nested_100000_levels_is_a_located_error(tmp_path, capsys, file):
+    shutil.copytree(BROKEN / "ok-good", tmp_path / "pk")
+    target = tmp_path / "pk" / ("demo-appendix-1/" + file if file == "datapackage.json" else file)
+    target.write_text("[" * 100_000 + "]" * 100_000, "utf-8")
+    code, text = run_validate(tmp_path / "pk", capsys)
+    assert code == 1 and "Traceback" not in text and "RecursionError" not in text
+    assert f"file {file}, row 1: nested more than 32 levels deep" in text
+
+
+def test_newline_in_a_package_folder_name_forges_no_log_line(tmp_path, capsys):
+    shutil.copytree(BROKEN / "ok-good", tmp_path / "pk")
+    forged = "demo\nERROR package cnnic-47: forged"
+    (tmp_path / "pk" / "demo-appendix-1").rename(tmp_path / "pk" / forged)
+    code, text = run_validate(tmp_path / "pk", capsys)
+    assert code == 1
+    assert not [line for line in text.splitlines() if line.startswith("ERROR package cnnic-47")]
+    assert "package demo\\nERROR package cnnic-47: forged" in text  # shown, escaped
+
+
+def test_registry_symlink_leaving_the_packages_directory_is_refused(tmp_path, capsys):
+    shutil.copytree(BROKEN / "ok-good", tmp_path / "pk")
+    (tmp_path / "elsewhere.json").write_bytes((tmp_path / "pk" / "reports.json").read_bytes())
+    (tmp_path / "pk" / "reports.json").unlink()
+    os.symlink(tmp_path / "elsewhere.json", tmp_path / "pk" / "reports.json")
+    code, text = run_validate(tmp_path / "pk", capsys)
+    assert code == 1 and "file reports.json: is a symbolic link leading outside the packages directory" in text

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from . import paths
-from .errors import PortalError
+from .errors import PortalError, one_line
 
 
 def cmd_extract(args) -> int:
@@ -22,7 +22,7 @@ def cmd_extract(args) -> int:
     write_all(built, args.packages)
     print(f"extracted {len(built)} packages into {args.packages}")
     for line in unacknowledged(built):
-        print(f"WARNING unacknowledged discrepancy, {line}: `make validate` will fail until the recipe "
+        print(f"WARNING unacknowledged discrepancy, {one_line(line)}: `make validate` will fail until the recipe "
               "is fixed or acknowledges it")
     files = write_facts(args.packages, paths.RECIPES)
     facts = files["data.csv"].count(b"\n") - 1

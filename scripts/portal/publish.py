@@ -24,12 +24,32 @@ from . import paths, settings
 from .errors import PortalError
 
 TMP_PREFIX = "portal-docs-"
+# The public base URL: ASCII host name, optional port and path (the `url` rule of the schemas).
+URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~:/@!$&()*+,;=%-]*)?")
 
 
 def work_docs(target: Path) -> None:
-    """A private copy of the hand-written docs/ to generate into (docs/ itself is not touched)."""
+    """A private copy of the hand-written docs/ to generate into (docs/ itself is not touched).
+    A symbolic link in docs/ or overrides/ (both copied into the site) is refused: copied, it
+    would publish its target, any file of the build machine."""
     skip = {paths.DOCS / g for g in settings.generated()}
-    shutil.copytree(paths.DOCS, target, ignore=lambda d, names: [n for n in names if Path(d) / n in skip])
+    for folder in (paths.DOCS, paths.ROOT / "overrides"):
+        refuse_links(folder, skip)
+    shutil.copytree(paths.DOCS, target, symlinks=True,
+                    ignore=lambda d, names: [n for n in names if Path(d) / n in skip])
+
+
+def refuse_links(folder: Path, skip=frozenset()) -> None:
+    """A located PortalError for the first symbolic link under `folder` (never followed)."""
+    if folder.is_symlink():
+        raise PortalError("is a symbolic link: refused (the site would publish its target)", file=folder.name)
+    for here, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if Path(here) / d not in skip)  # generated: not copied
+        for name in sorted(dirs + files):
+            path = Path(here) / name
+            if path.is_symlink() and path not in skip:
+                raise PortalError("is a symbolic link: refused (the site would publish its target)",
+                                  file=str(path.relative_to(folder.parent)))
 
 
 def mkdocs_config(docs: Path) -> Path:
@@ -52,7 +72,7 @@ def mkdocs_build(docs: Path, target: Path) -> None:
     problems = [line for line in output.splitlines() if re.match(r"\s*(WARNING|ERROR)\b", line)]
     if proc.returncode != 0 or problems:
         shown = "\n".join(problems) or output.strip()[-4000:]
-        raise PortalError("mkdocs build --strict failed:\n" + shown[-4000:])
+        raise PortalError("mkdocs build --strict failed:\n" + shown[-4000:], lines=True)
 
 
 def swap(new: Path, site: Path) -> None:
@@ -129,23 +149,70 @@ def clean_stale(site: Path) -> list[Path]:
     return removed
 
 
+# Names that never reach a public host (RFC 6761 localhost/test/invalid, RFC 6762 local,
+# RFC 8375 home.arpa, ICANN's internal); a trailing dot (an absolute name) is the same name.
+LOCAL_NAMES = ("localhost", "local", "test", "invalid", "internal", "home.arpa", "lan", "localdomain")
+
+
 def public_url(args) -> str:
     """The public base URL a publishing build needs (--site-url or $PORTAL_SITE_URL): an
-    absolute http(s) URL that is not this machine. Citations, canonical links and DCAT
-    identifiers are made from it, so a publishing build without it must not run."""
-    from urllib.parse import urlparse
+    absolute http(s) URL that is not this machine nor a private network. Citations, canonical
+    links and DCAT identifiers are made from it, so a publishing build without it must not run."""
+    from urllib.parse import urlsplit
 
     url = (getattr(args, "site_url", None) or os.environ.get("PORTAL_SITE_URL") or "").strip()
     if not url:
         raise PortalError("a publishing build needs the public base URL: pass --site-url "
                           "https://example.org/portal/ or set PORTAL_SITE_URL (site/ left unchanged)")
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+    try:
+        parsed = urlsplit(url)
+        hostname, port = parsed.hostname, parsed.port
+    except ValueError:
+        hostname = port = parsed = None
+    if parsed is None or parsed.scheme not in ("http", "https") or not hostname:
         raise PortalError(f"--site-url {url!r} is not an absolute http(s) URL (site/ left unchanged)")
-    if parsed.hostname in ("127.0.0.1", "localhost", "0.0.0.0", "::1"):
-        raise PortalError(f"--site-url {url!r} points at this machine; a publishing build needs the public "
-                          "base URL (site/ left unchanged)")
+    why = not_public(hostname, parsed.netloc) or (
+        None if URL.fullmatch(url) else "has characters an http(s) URL does not (quote them with %XX)")
+    if why:
+        raise PortalError(f"--site-url {url!r} {why}; a publishing build needs the public base URL "
+                          "(site/ left unchanged)")
     return url if url.endswith("/") else url + "/"
+
+
+def not_public(hostname: str, netloc: str) -> str | None:
+    """Why `hostname` is not a public host (parsed as browsers parse it: 127.1, 0x7f000001,
+    2130706433 and 0 are IPv4 addresses, [::ffff:127.0.0.1] is IPv4 in IPv6, `localhost.` is
+    localhost), or None."""
+    import ipaddress
+    import socket
+
+    if "@" in netloc:
+        return "carries a user name or password"
+    name = hostname.lower().rstrip(".")
+    if not re.fullmatch(r"[a-z0-9.:-]+", name or "-"):
+        return "has characters a public host name does not (write an IDN as punycode: xn--…)"
+    try:
+        address = ipaddress.ip_address(name.split("%")[0])
+    except ValueError:
+        address = None
+    if address is None and re.fullmatch(r"[0-9a-fx.]+", name) and re.search(r"(^|\.)(0x[0-9a-f]*|[0-9]+)$", name):
+        try:  # the legacy IPv4 forms browsers accept (inet_aton: 127.1, 0x7f.1, 017700000001, 0)
+            address = ipaddress.ip_address(socket.inet_aton(name))
+        except OSError:
+            return "is neither a host name nor an IP address a browser could reach"
+    if address is not None:
+        address = getattr(address, "ipv4_mapped", None) or getattr(address, "sixtofour", None) or address
+        if address.is_loopback or address.is_unspecified:
+            return "points at this machine"
+        if not address.is_global or address.is_multicast:
+            return "is a private, link-local or reserved address, not a public one"
+        return None
+    if name.split(".")[-1] in LOCAL_NAMES or any(name.endswith("." + n) for n in LOCAL_NAMES) \
+            or name in LOCAL_NAMES or name == socket.gethostname().lower():
+        return "points at this machine or a local network name"
+    if "." not in name:
+        return "is a single-label name (no domain): not a public host"
+    return None
 
 
 def publish(args) -> int:

@@ -329,11 +329,12 @@ def _same_number(difference: float, tolerance: float) -> bool:
     return abs(difference) <= 1e-9 or abs(difference) < tolerance - 1e-9
 
 
-AT_LEAST, AT_MOST, ABOUT = (tuple(TEXTS.data(k)) for k in ("qualifiers_at_least", "qualifiers_at_most",
-                                                              "qualifiers_about"))
+AT_LEAST = tuple(TEXTS.data("qualifiers_at_least"))
+AT_MOST = tuple(TEXTS.data("qualifiers_at_most"))
+ABOUT = tuple(TEXTS.data("qualifiers_about"))
 AFTER = tuple(TEXTS.data("qualifiers_after"))  # printed after the number: 20以上, 50左右
 ABOUT_SHARE = 0.1  # 约 / 左右: within 10 % of the number
-RANGE_FROM = re.compile(r"(\d+(?:\.\d+)?)[—–\-~～至到]")
+RANGE_FROM = re.compile(r"(\d+(?:\.\d+)?)[" + re.escape(TEXTS.data("range_separators")) + "]")
 
 
 def statement_bounds(row: dict) -> tuple[float, float]:
@@ -420,11 +421,11 @@ def check_consistency(t: Table, key: list[str] | None = None, name: str | None =
         what = TEXTS("consistency_what_join").join(x for x in group_key[1:4] if x)
         sources = TEXTS("consistency_join").join(_where(d) for d in distinct)
         clash = next(((a, b) for i, a in enumerate(distinct) for b in distinct[i + 1:] if not compatible(a, b)), None)
-        text = "consistency_differs" if clash else "consistency_compatible"
         pair = clash or (distinct[0], distinct[1])
+        words = dict(indicator=distinct[0]["indicator"], what=what, count=len(distinct), sources=sources)
+        detail = TEXTS("consistency_differs", **words) if clash else TEXTS("consistency_compatible", **words)
         findings.append(_finding(
-            "consistency", clash is None, TEXTS(text, indicator=distinct[0]["indicator"], what=what,
-                                                count=len(distinct), sources=sources), name=name,
+            "consistency", clash is None, detail, name=name,
             row="|".join(group_key[1:4]), field=group_key[0], printed=pair[0]["value"], computed=pair[1]["value"]))
     findings.append(_finding("consistency", True, TEXTS("consistency_agrees", count=agreeing), name=name))
     return findings

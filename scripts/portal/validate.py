@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import acknowledged as ack
-from .errors import PortalError
+from .errors import PortalError, one_line
 from .model import reader
-from .model.schema import MARKUP
+from .model.schema import MARKUP, json_path
 from .model.registry import REPORT_KEYS, report_objects
 from .quality import CheckError, run_checks
 
@@ -38,21 +38,47 @@ class Result:
         self.errors.append(PortalError(message, package=self.name, **where))
 
 
+# Descriptor parts that are not printed text: code the quality checks evaluate (x-checks: `a+b`,
+# `@353` source-line references), findings compared with a fresh run (x-quality), URLs and hashes
+# (their schema allows no markup characters), `pattern` constraints (a regular expression, never
+# printed on a page; its shape is checked by model/schema.py pattern_risk).
+NOT_TEXT = {"x-checks", "x-quality", "$schema", "path", "hash", "pattern"}
+DASHES = re.compile(r"-+")  # "-", "--": printed missing-value markers, not formulas
+# Free text printed as paragraphs (Markdown block syntax at a line start is escaped there, see
+# tests/test_publish.py): markup is refused in it, a leading "=" is not (`=== "tab"` is text).
+FREE_TEXT = {"description", "source_note", "footnotes", "notes", "reason"}
+
+
+def descriptor_texts(value, path: tuple = ()):
+    """(JSON path, string) for every string in a descriptor, keys included, but NOT_TEXT."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in NOT_TEXT:
+                continue
+            yield path + (key,), key
+            yield from descriptor_texts(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from descriptor_texts(item, path + (index,))
+    elif isinstance(value, str):
+        yield path, value
+
+
 def check_metadata(pkg, reports: dict, result: Result) -> None:
-    """The registry link, and no markup in the texts pages print."""
+    """The registry link, and every descriptor string held to the cell rules: no markup
+    anywhere, no spreadsheet formula lead in the one-line texts (titles, units, keywords,
+    labels, enums, markers, keys: they reach the pages, the downloads and the fields sheet)."""
     try:
         (reader.derived_reports if pkg.derived else reader.report_of)(pkg, reports)
     except PortalError as exc:
         result.errors.append(exc)
-    for key in ("title", "title_en", "description"):
-        if MARKUP.search(pkg.descriptor[key]):
-            result.error(f"{key} contains markup or a script: {pkg.descriptor[key][:60]!r}", file=DESCRIPTOR,
-                         field=key)
-    for f in pkg.fields:
-        for text in (f.title, f.title_en, f.unit, f.description):
-            if MARKUP.search(text):
-                result.error(f"field metadata contains markup or a script: {text[:60]!r}", file=DESCRIPTOR,
-                             field=f.name)
+    for path, text in descriptor_texts(pkg.descriptor):
+        where, name = json_path(path), next((p for p in reversed(path) if isinstance(p, str)), "text")
+        if MARKUP.search(text):
+            result.error(f"{name} contains markup or a script: {text[:60]!r}", file=DESCRIPTOR, field=where)
+        elif name not in FREE_TEXT and FORMULA.match(text) and not NUMERIC.match(text) and not DASHES.fullmatch(text):
+            result.error(f"{name} starts like a spreadsheet formula: {text[:60]!r}", file=DESCRIPTOR,
+                         field=where)
 
 
 def check_cells(pkg, result: Result) -> None:
@@ -117,11 +143,8 @@ def check_quality(desc: dict, records: list[dict], fields: list[dict], result: R
         return
     acks = desc.get("x-acknowledged", [])  # typed by the package schema
     for index, item in enumerate(acks):
-        if not item["reason"].strip():
+        if not item["reason"].strip():  # (markup in it: check_metadata, with every descriptor string)
             result.error(f"x-acknowledged[{index}] needs a reason", file=DESCRIPTOR)
-        elif MARKUP.search(item["reason"]):
-            result.error(f"x-acknowledged[{index}].reason contains markup or a script: {item['reason'][:60]!r}",
-                         file=DESCRIPTOR)
     result.checks = len(findings)
     findings, problems = ack.apply(findings, acks)
     for problem in problems:
@@ -212,7 +235,7 @@ def summary(results: list[Result]) -> str:
     lines = [head, "-" * len(head)]
     for r in results:
         status = "ok" if not r.errors else f"{len(r.errors)} error(s)"
-        lines.append(f"{r.name[:58]:58} {r.rows:>5} {r.fields:>6} {r.checks:>6} {r.discrepancies:>6}  {status}")
+        lines.append(f"{one_line(r.name)[:58]:58} {r.rows:>5} {r.fields:>6} {r.checks:>6} {r.discrepancies:>6}  {status}")
     bad = [e for r in results for e in r.errors]
     lines.append("-" * len(head))
     lines.append(f"{len(results)} packages, {sum(r.rows for r in results)} rows, "

@@ -244,6 +244,10 @@ def todo_list(entry, tables, recipes, targets, kf_csv, source, sources_dir) -> l
     steps += [
         f"{rel(kf_csv)}: transcribe the figures stated in the prose, one row each (columns in docs/conventions.md); "
         "the package is made once the file has rows; adjust its block at the end of recipes/key-figures.yaml",
+        f"recipes/meaning/{entry['slug']}.csv: one row per key figure (kind, reference, sign, period, period type, "
+        f"indicator or unmapped_reason; `python -m scripts.tools.draft_meaning {entry['slug']}` drafts it after "
+        "make extract, then check every row against the source); in recipes/indicators.yaml a `tables:` entry "
+        "per new table (its fields on indicators, or `unmapped_reason`) and the report under key_figure_topics",
         f"second transcription: for each table, {SECOND}/{entry['code']}_<table>.csv made from the source "
         "by someone who has not seen the recipe (format in docs/conventions.md)",
         "make extract && make validate: fix each discrepancy in the recipe, or acknowledge it "

@@ -18,6 +18,7 @@ from ..errors import PortalError
 from ..model.frames import package_frame
 from ..model.reader import load_portal
 from ..quality import statement_groups
+from ..texts import Texts
 from .registry import NEEDS_REFERENCE, Registry, load_registry
 
 COLUMNS = ["fact_id", "indicator_id", "indicator", "wording", "geography", "period", "period_type", "value", "unit",
@@ -104,7 +105,8 @@ def cell_fact(r, pkg, mapping: dict, reg: Registry) -> dict:
         "period": r.f_period, "qualifier": "",
         "unit_printed": r.r_unit or r.f_unit or column("unit_from") or field.unit,
         "kind": r.r_kind or r.f_kind or "actual", "reference": r.r_reference or r.f_reference,
-        "period_type": r.r_period_type or r.f_period_type, "sign": "", "unmapped_reason": "",
+        "period_type": r.r_period_type or r.f_period_type or mapping.get("period_type", ""), "sign": "",
+        "unmapped_reason": "" if table_indicator(r) else mapping.get("unmapped_reason", ""),
         "breakdown": r.r_breakdown or r.f_breakdown or (column("breakdown_from") if r.row_type != "total"
                                                         and not own_indicator else ""),
         "value_printed": r.value_printed, "source_row": r.source_row, "source_field": r.source_field,
@@ -204,9 +206,9 @@ def iso_period(text: str) -> str:
     return text
 
 
-MONTH = re.compile(r"(\d{4})年(\d{1,2})月")
-YEAR_END = re.compile(r"(\d{4})年(?:底|末)")
-PREVIOUS = ("上年同期", "上年", "去年同期", "去年", "同比")
+PERIODS = Texts.beside(__file__, "periods.yaml")  # the words of a growth's base (2020年3月, 上年同期)
+MONTH, YEAR_END = re.compile(PERIODS.data("month")), re.compile(PERIODS.data("year_end"))
+PREVIOUS = tuple(PERIODS.data("previous"))
 
 
 def compared(period: str, reference: str) -> str:

@@ -64,7 +64,8 @@ SCHEMA = {
         "tables": {"type": "array", "items": {
             "type": "object", "additionalProperties": False, "required": ["package", "topic", "fields"],
             "properties": {
-                "package": TEXT, "topic": {"type": "string", "pattern": SLUG},
+                "package": TEXT, "topic": {"type": "string", "pattern": SLUG}, "unmapped_reason": TEXT,
+                "period_type": {"enum": list(PERIOD_TYPES)},
                 "geography": TEXT, "geography_from": TEXT, "breakdown_from": TEXT, "unit_from": TEXT,
                 "rows": {"type": "object", "additionalProperties": {"oneOf": [{"type": "string"}, CELL]}},
                 "fields": {"type": "object", "additionalProperties": CELL}}}},
@@ -298,8 +299,6 @@ def check_meaning(row: dict, indicators: dict, shown: str, number: int) -> None:
         refuse(f"indicator {row['indicator_id']!r} is not registered", "indicator_id")
     if row["unmapped_reason"] and row["indicator_id"]:
         refuse("a figure on an indicator has no unmapped_reason", "unmapped_reason")
-    if not row["indicator_id"] and not row["period_type"]:
-        refuse("a figure without an indicator_id needs its period_type (no indicator may give one)", "period_type")
 
 
 def check_references(reg: Registry, data: dict) -> None:

@@ -38,7 +38,7 @@ def report(packages_dir: Path, recipes_dir: Path, only: str = "") -> str:
         lines.append(f"{ind_id}  {entry['name']}  [{entry['unit'] or '-'}, {entry['period_type']}]  "
                      f"{len(mine)} statement group(s), {wordings} wording(s)")
         for r in mine.itertuples():
-            ref = f"  参照 {r.reference}" if r.reference else ""
+            ref = f" (reference: {r.reference})" if r.reference else ""
             lines.append(f"    {r.wording}  | {r.report} | {r.geography} | {r.period} | "
                          f"{r.unit_printed or '-'} | {r.kind}{ref} | ×{r.figures}")
     unmapped = load_facts(packages_dir, raw=True)

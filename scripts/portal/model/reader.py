@@ -19,7 +19,7 @@ from pathlib import Path
 
 from scripts.portal.errors import PortalError
 from scripts.portal.model.registry import REPORT_KEYS, Report, report_objects  # noqa: F401 (public API)
-from scripts.portal.model.schema import check, parse_json, read_json, safe_text
+from scripts.portal.model.schema import MAX_INT, check, parse_json, pattern_risk, read_json, safe_text
 from scripts.portal.rowtypes import data_rows
 
 BOOKKEEPING = ("row_type", "parent", "source_line")
@@ -262,7 +262,8 @@ def accepted_bytes(pkg_dir: Path, root: Path, accepted) -> tuple:
 
 
 def check_references(desc: dict, name: str) -> None:
-    """Field names the descriptor refers to (display, row label, primary key) are fields of its table."""
+    """Field names the descriptor refers to (display, row label, primary key) are fields of its
+    table; `pattern` constraints are of a shape that cannot backtrack for minutes."""
     schema = desc["resources"][0]["schema"]
     known = {f["name"] for f in schema["fields"]}
     display = desc.get("x-display", {})
@@ -274,6 +275,11 @@ def check_references(desc: dict, name: str) -> None:
         if ref is not None and ref not in known:
             raise PortalError(f"names field {ref!r}, which the table schema does not have", package=name,
                               file=DESCRIPTOR, field=where)
+    for index, spec in enumerate(schema["fields"]):
+        why = pattern_risk(spec["constraints"]["pattern"]) if "pattern" in spec.get("constraints", {}) else None
+        if why:
+            raise PortalError(why, package=name, file=DESCRIPTOR,
+                              field=f"resources[0].schema.fields[{index}].constraints.pattern")
 
 
 def inside(path: Path, root: Path, package: str, file: str | None) -> None:
@@ -372,12 +378,23 @@ def parse_cell(package: str, row: int, f: Field, text: str, rel: str = "data.csv
     if f.type == "integer":
         if not INTEGER.fullmatch(text):
             raise PortalError(f"{text[:40]!r} is not an integer", **where)
-        return int(text)
+        return bounded(int(text) if len(text) <= 20 else MAX_INT + 1, text, where)
     if f.type == "number":
         if not NUMBER.fullmatch(text):
             raise PortalError(f"{text[:40]!r} is not a number", **where)
-        return float(text)
+        return bounded(float(text), text, where)
     return text
+
+
+def bounded(value, text: str, where: dict):
+    """`value` if JSON, XLSX and SQLite all hold it exactly (finite, within ±MAX_INT), else a
+    located PortalError (a 401-digit number would be published as Infinity, a 25-digit integer
+    would stop the SQLite writer)."""
+    if not abs(value) <= MAX_INT:  # also NaN and infinity
+        shown = text[:40] + ("..." if len(text) > 40 else "")
+        raise PortalError(f"{shown!r} is outside ±{MAX_INT:,} (the largest number JSON, XLSX and SQLite "
+                          "all hold exactly)", **where)
+    return value
 
 
 def table_order(pkg: Package):

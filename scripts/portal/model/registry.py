@@ -36,6 +36,8 @@ def read_registry(packages_dir: Path) -> list[dict]:
     path = Path(packages_dir) / FILE
     if not path.is_file():
         raise PortalError("report registry missing", file=str(path))
+    if path.is_symlink() and not path.resolve().is_relative_to(Path(packages_dir).resolve()):
+        raise PortalError("is a symbolic link leading outside the packages directory: refused", file=FILE)
     entries = read_json(path, file=FILE)
     check(entries, "reports", file=FILE)
     seen = {}

@@ -70,6 +70,8 @@ def reuse(store, key, docs, say) -> bool:
     say(f"build: nothing changed since a build of the same inputs: {len(record['files'])} files "
         f"from the cache ({n.get('reports', '?')} reports, {n.get('packages', '?')} packages), "
         f"{written} written" + (f", removed {removed} stale files" if removed else ""))
+    for line in n.get("notices", []):
+        say(line)
     return True
 
 
@@ -123,7 +125,7 @@ def collect(packages_dir, store, code, digest, key, ctx, say) -> tuple:
     """Every generated file into the store but the large charts: (files {path: blob}, build key
     or None, large charts, stats, build record without its files)."""
     from scripts.portal.model.reader import load_portal
-    from scripts.portal.site import indicator_pages
+    from scripts.portal.site import indicator_pages, pages
 
     # packages whose exact bytes the last build of this code loaded skip the reader's JSON
     # Schema check (every other check runs); the record is rewritten once all packages loaded
@@ -136,6 +138,9 @@ def collect(packages_dir, store, code, digest, key, ctx, say) -> tuple:
         total_rows = sum(len(p.rows) for p in portal.packages)
         say(f"build: {len(portal.reports)} reports, {len(portal.packages)} packages, {total_rows} rows "
             f"from {packages_dir}")
+        notices = [page_notice(pkg, pages) for pkg in portal.packages if pages.page_rows(pkg) < len(pkg.rows)]
+        for line in notices:
+            say(line)
         plan = plan_units(portal, store, code, digest)
         store.put_record("accepted", accepted_key, {"fingerprints": sorted(set(plan.fingerprints.values()))})
         if key and key != bc.digest("build", code, digest, bc.sha256_file(packages_dir / "reports.json"),
@@ -155,8 +160,16 @@ def collect(packages_dir, store, code, digest, key, ctx, say) -> tuple:
                            for rel in rec["files"] if rel.startswith("assets/charts/") and rel.endswith((".svg", ".png")))
     stats.update(counts, charts=counts["charts"] + len(extra_charts))
     record = {"units": sorted(plan.unit_keys.values()),
-              "summary": {"reports": len(portal.reports), "packages": len(portal.packages), "rows": total_rows}}
+              "summary": {"reports": len(portal.reports), "packages": len(portal.packages), "rows": total_rows,
+                          "notices": notices}}
     return files, key, large, stats, record
+
+
+def page_notice(pkg, pages) -> str:
+    """What the build says of a table too big for its page (repeated when the build is reused)."""
+    return (f"build: {pkg.name}: {len(pkg.rows):,} rows x {len(pkg.content_fields) + 1} columns shown is over a "
+            f"page's {pages.PAGE_CELLS:,} cells: its page shows the first {pages.page_rows(pkg)} rows, "
+            "the downloads the full table")
 
 
 def plan_units(portal, store, code, digest) -> Plan:

@@ -31,6 +31,8 @@ MD_ESCAPE = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")  # what Python-Markdown (+ta
 MD_IN_ATTRIBUTE = re.compile(r"[\\`*_{}\[\]()!|~^<>]")  # Markdown syntax characters (after html.escape)
 BLOCK_START = re.compile(r"^[=~:^?%]")  # other block syntax (content tabs, fences, ...) a line may open with
 NAV_FILE = settings.nav_file()
+PAGE_CELLS = 1_000   # table cells on one dataset page (about 45 KB of HTML); a larger table shows its first rows
+MAX_TERMS = 500      # row labels and field titles a dataset page gives the search index
 
 
 @dataclass
@@ -368,7 +370,7 @@ def section_facts(sec: dict) -> list:
 def dataset_terms(pkg) -> list:
     """A table's words for search: its row labels and field titles (not its numbers)."""
     category = shape_of(pkg)["category"]
-    labels = [str(r.get(category) or "") for r in pkg.raw_rows]
+    labels = [str(r.get(category) or "") for r in pkg.raw_rows[:MAX_TERMS]]
     titles = [f.title for f in pkg.content_fields]
     seen, out = set(), []
     for t in labels + titles:
@@ -376,7 +378,7 @@ def dataset_terms(pkg) -> list:
         if t and t not in seen:
             seen.add(t)
             out.append(t)
-    return out
+    return out[:MAX_TERMS]
 
 
 # ---------------------------------------------------------------- view helpers
@@ -418,8 +420,8 @@ def table_rows(pkg) -> list:
     shown = [f for f in pkg.content_fields] + [f for f in pkg.fields if f.name == "source_line"]
     places = {f.name: numformat.decimals(r[f.name] for r in pkg.raw_rows if r[f.name] not in missing)
               for f in shown if f.numeric and f.name != "source_line"}   # one number format per field
-    rows = []
-    for raw, typed in zip(pkg.raw_rows, pkg.rows):
+    rows, limit = [], page_rows(pkg)
+    for raw, typed in zip(pkg.raw_rows[:limit], pkg.rows[:limit]):
         kind = typed.get("row_type") or "data"
         cells = []
         for f in shown:
@@ -436,7 +438,18 @@ def table_rows(pkg) -> list:
         label = str(typed.get(row_label) or "")
         rows.append({"kind": kind, "cells": cells, "parent": typed.get("parent") or "", "anchor": row_anchor(raw),
                      "flag": label in flagged})
-    return [{"fields": shown, "rows": rows, "has_total": any(r["kind"] == "total" for r in rows)}]
+    return [{"fields": shown, "rows": rows, "has_total": any(r["kind"] == "total" for r in rows),
+             "all_rows": len(pkg.rows), "page_cells": PAGE_CELLS}]
+
+
+def page_rows(pkg) -> int:
+    """How many rows the dataset page shows: all of them, unless the table has more than
+    PAGE_CELLS cells (10,000 rows x 125 fields made a 47 MB page); then as many first rows as
+    fit (at least one). The downloads always hold the full table."""
+    width = len(pkg.content_fields) + 1  # the source line column too
+    if is_key_figures(pkg) or len(pkg.rows) * width <= PAGE_CELLS:  # key figures: one page per section
+        return len(pkg.rows)
+    return max(1, PAGE_CELLS // width)
 
 
 def read_csv_args(pkg) -> dict:
