@@ -4,6 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
+# The site engine: mkdocs (the default) or zensical (installs requirements-zensical.txt).
+ENGINE ?= mkdocs
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: help venv new-report extract drift validate review-registry build site publish serve test browser-deps bench audit clean
@@ -16,6 +18,12 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
+
+$(VENV)/.zensical: requirements-zensical.txt $(STAMP)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-zensical.txt
+	touch $@
+
+ENGINE_DEPS := $(if $(filter zensical,$(ENGINE)),$(VENV)/.zensical)
 
 venv: $(STAMP)  ## create .venv and install the pinned requirements
 
@@ -38,11 +46,11 @@ review-registry: $(STAMP)  ## print every wording joined under each indicator (I
 build: $(STAMP)  ## generate pages, charts and downloads into docs/ (no mkdocs)
 	$(PY) -m scripts.portal build
 
-site: $(STAMP)  ## validate, build and run mkdocs into site/ (atomically)
-	$(PY) -m scripts.portal site
+site: $(STAMP) $(ENGINE_DEPS)  ## validate, build and run the engine into site/ (atomically; ENGINE=zensical for Zensical)
+	$(PY) -m scripts.portal site --engine $(ENGINE)
 
-publish: $(STAMP)  ## publishing build into site/: needs PORTAL_SITE_URL=https://… (the public base URL)
-	$(PY) -m scripts.portal site --publish
+publish: $(STAMP) $(ENGINE_DEPS)  ## publishing build into site/: needs PORTAL_SITE_URL=https://… (the public base URL)
+	$(PY) -m scripts.portal site --publish --engine $(ENGINE)
 
 serve: site  ## build the portal and serve it on http://127.0.0.1:$(PORT)/ (gzip and 404 page, like a static host)
 	$(PY) -m scripts.portal serve --port $(PORT)

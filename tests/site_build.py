@@ -4,7 +4,6 @@ tests/test_site_*.py modules and tests/browser/). Not a test module itself."""
 from __future__ import annotations
 
 import functools
-import os
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -39,22 +38,17 @@ def generate(packages: Path, docs: Path, **extra) -> None:
     assert cli.main(argv) == 0
 
 
-def mkdocs_build(docs: Path, site: Path) -> None:
-    from mkdocs.commands.build import build
-    from mkdocs.config import load_config
+def mkdocs_build(docs: Path, site: Path, engine: str = "mkdocs") -> None:
+    """The engine (strict) and the portal's post-build stage, as `make site` runs them."""
+    from scripts.portal import publish
 
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
-    cfg = load_config(config_file=str(ROOT / "mkdocs.yml"), docs_dir=str(docs), site_dir=str(site), strict=True)
-    cfg.plugins.on_startup(command="build", dirty=False)
-    try:
-        build(cfg)
-    finally:
-        cfg.plugins.on_shutdown()
+    publish.render(docs, site, engine)
 
 
 @functools.lru_cache(maxsize=None)
-def built_site(packages: str) -> Built:
-    """Generate + mkdocs build --strict for a packages directory (cached per process)."""
+def built_site(packages: str, engine: str = "mkdocs") -> Built:
+    """Generate + the engine's strict build + the post-build stage for a packages directory
+    (cached per process and engine)."""
     tmp = Path(tempfile.mkdtemp(prefix="portal-site-test-"))
     docs, site = tmp / "docs", tmp / "site"
     copy_handwritten_docs(docs)
@@ -62,8 +56,17 @@ def built_site(packages: str) -> Built:
     if Path(packages) == FIXTURE_PACKAGES:  # the fixtures' own indicator layer
         layer = {"facts": FIXTURE_INDICATORS / "facts" / "indicators", "recipes": FIXTURE_INDICATORS / "recipes"}
     generate(Path(packages), docs, **layer)
-    mkdocs_build(docs, site)
+    mkdocs_build(docs, site, engine)
     return Built(Path(packages), docs, site)
+
+
+@functools.lru_cache(maxsize=None)
+def zensical_site(packages: str) -> Built:
+    """The docs of built_site(packages), built by Zensical and the same post-build stage."""
+    mk = built_site(packages)
+    site = Path(tempfile.mkdtemp(prefix="portal-zensical-test-")) / "site"
+    mkdocs_build(mk.docs, site, "zensical")
+    return Built(mk.packages, mk.docs, site)
 
 
 def site_packages_dir() -> Path:

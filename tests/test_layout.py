@@ -26,7 +26,7 @@ TESTED_IN = {
     "site/analysis_downloads": "test_analysis_downloads.py", "site/facts": "test_site_indicators.py",
     "site/findings": "test_site_labels.py", "site/indicator_charts": "test_site_indicators.py",
     "site/indicator_pages": "test_site_indicators.py", "site/plan_tracker": "test_site_indicators.py",
-    "site/mkdocs_hooks": "test_site_csp.py", "site/reference": "test_recipe.py", "site/search": "test_search_index.py",
+    "site/postbuild": "test_site_csp.py", "site/reference": "test_recipe.py", "site/search": "test_search_index.py",
     "site/feed": "test_site_feed_schemaorg.py", "site/schemaorg": "test_site_feed_schemaorg.py",
     "site/zhmap": "browser/test_readers.py",
 }

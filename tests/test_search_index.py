@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from mkdocs.exceptions import PluginError
 
-from scripts.portal.site import mkdocs_hooks, search
+from scripts.portal.errors import PortalError
+from scripts.portal.site import engine, postbuild, search
 from scripts.portal.site.search import Page
 
 
@@ -80,12 +80,13 @@ def test_build_weights_title_and_names_over_body_and_ships_t2s_of_its_vocabulary
     assert simplified <= set("".join(index["tokens"]))                  # only what queries can use
 
 
-def test_write_names_the_index_by_content_and_keeps_materials_config(tmp_path):
+def test_write_names_the_index_by_content_and_the_stub_keeps_the_engines_config(tmp_path):
     (tmp_path / "search").mkdir()
     (tmp_path / "search" / "search_index.json").write_text(
         json.dumps({"config": {"separator": "[\\s]+"}, "docs": [{"big": 1}]}), "utf-8")
     (tmp_path / "search" / "portal-index.old.json").write_text("{}", "utf-8")
     path = search.write(tmp_path, [Page(url="", title="首页")])
+    engine.write_search_stub(tmp_path, "mkdocs", path.name, [])
     stub = json.loads((tmp_path / "search" / "search_index.json").read_text("utf-8"))
     assert stub == {"config": {"separator": "[\\s]+", "portal_index": path.name}, "docs": []}
     assert search.index_path(tmp_path) == path
@@ -95,13 +96,25 @@ def test_write_names_the_index_by_content_and_keeps_materials_config(tmp_path):
     assert search.write(tmp_path, [Page(url="", title="首页二")]).name != path.name
 
 
+def test_zensical_stub_lists_the_index_documents_in_order_escaped(tmp_path):
+    """Zensical's UI renders a result from the documents of search.json by position."""
+    (tmp_path / "search.json").write_text(json.dumps({"config": {"lang": ["zh"]}, "items": [{"big": 1}]}), "utf-8")
+    docs = search.documents([Page(url="b/", title="乙 <b>", description="说明"),
+                         Page(url="a/", title="甲", kind="indicator", answer="3,052.1 万人")])
+    engine.write_search_stub(tmp_path, "zensical", "portal-index.x.json", docs)
+    stub = json.loads((tmp_path / "search.json").read_text("utf-8"))
+    assert stub["config"] == {"lang": ["zh"], "portal_index": "portal-index.x.json"}
+    assert stub["items"] == [{"location": "a/", "title": "甲", "text": "3,052.1 万人", "path": []},
+                             {"location": "b/", "title": "乙 &lt;b&gt;", "text": "说明", "path": []}]
+
+
 CONFIG = ('<script id="__config" type="application/json">{"base": "../..", '
           '"search": "../../assets/javascripts/workers/search.a7633da7.min.js", "tags": null}</script>')
 
 
-def test_hook_points_materials_search_ui_at_the_portal_worker():
-    out = mkdocs_hooks.use_portal_search(CONFIG, "x.md")
+def test_post_build_points_the_themes_search_ui_at_the_portal_worker():
+    out = postbuild.use_portal_search(CONFIG, "x.md")
     assert '"search": "../../assets/javascripts/portal-search.js"' in out
-    assert mkdocs_hooks.use_portal_search("<p>no config</p>", "x.md") == "<p>no config</p>"
-    with pytest.raises(PluginError, match="search worker"):
-        mkdocs_hooks.use_portal_search(CONFIG.replace("workers/search", "workers/other"), "x.md")
+    assert postbuild.use_portal_search("<p>no config</p>", "x.md") == "<p>no config</p>"
+    with pytest.raises(PortalError, match="search worker"):
+        postbuild.use_portal_search(CONFIG.replace("workers/search", "workers/other"), "x.md")

@@ -259,3 +259,22 @@ def test_undeclared_shape_follows_the_declared_highlight_not_the_labels(portal):
     assert charts.shape_of(p)["shape"] == "provinces"
     p.descriptor = {**p.descriptor, "x-display": {k: v for k, v in declared.items() if k != "highlight"}}
     assert charts.shape_of(p)["shape"] == "categories"
+
+
+def test_key_figure_bars_of_another_place_name_it(real_charts):
+    """A key figure of another place than most of its report's (全国 or 沈阳市 in the Liaoning
+    report) says whose it is on its bar label (issue 20: a figure must name its place where it
+    is drawn), and a bar of the report's own place is not prefixed."""
+    kf = [(pkg, c) for pkg, c in real_charts if pkg is not None and pkg.kind == "key-figures"]
+    assert kf
+    named = 0
+    for pkg, c in kf:
+        geos = {str(r.get("geography") or "") for r in pkg.data_rows}
+        for v in c.spec["data"]["values"]:
+            if v["geo"] and not v["label"].startswith(v["geo"]):
+                # unprefixed: the report's usual place
+                assert all(not v["label"].startswith(f"{g}：") for g in geos), v
+            named += v["label"].startswith(f"{v['geo']}：")
+        prefixed = [v for v in c.spec["data"]["values"] if v["label"].startswith(f"{v['geo']}：")]
+        assert len({v["geo"] for v in prefixed}) < len(geos) or len(geos) == 1
+    assert named > 0, "no key figure of another place named on its bar"

@@ -1,5 +1,6 @@
 """The build's own chart renderer (scripts/portal/site/renderer.py): Vega in V8 with text
-measured from the font's advance table. Its SVGs must be vl-convert's, byte for byte, for
+measured from the font's advance table. Its drawings must be vl-convert's, byte for byte (before
+their text becomes glyph outlines: outlines.py, tests/test_site_outlines.py), for
 every chart of the real portal (package charts, comparisons, indicator charts) and for
 awkward text; a chart with a character the table lacks goes to vl-convert; the build uses
 the renderer when it can and vl-convert when it cannot."""
@@ -92,7 +93,9 @@ def test_a_character_the_table_lacks_sends_the_chart_to_vl_convert(tmp_path):
     made, rendered, cached = charts.render_one(charts.Chart("c", "t", "d", spec), tmp_path / "charts", False,
                                                renderer.drawing_identity(), lambda: draw)
     assert (rendered, cached) == (1, 0)
-    assert made["svg"][0].decode("utf-8") == render_all([spec], None)[0]
+    # vl-convert's drawing, its text then drawn as glyph outlines like every static chart's
+    assert made["svg"][0].decode("utf-8") == charts.outlined(render_all([spec], None)[0])
+    assert "<text" not in made["svg"][0].decode("utf-8")
 
 
 def test_the_build_draws_with_the_renderer_and_without_it(tmp_path, monkeypatch):
@@ -170,7 +173,7 @@ def test_a_bundle_without_vega_is_a_clear_error(tmp_path, monkeypatch, capsys):
     spec = charts.ranked_bars([{"label": "甲乙", "value": 1, "highlight": False, "text": "1"}], "x", "d")
     made, rendered, _ = charts.render_one(charts.Chart("c", "t", "d", spec), tmp_path / "charts", False,
                                           renderer.drawing_identity(), lambda: renderer.for_build(table, str(tmp_path)))
-    assert rendered == 1 and made["svg"][0].decode("utf-8") == render_all([spec], None)[0]
+    assert rendered == 1 and made["svg"][0].decode("utf-8") == charts.outlined(render_all([spec], None)[0])
 
 
 if __name__ == "__main__":  # pragma: no cover

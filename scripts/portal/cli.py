@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -137,6 +138,8 @@ def parser() -> argparse.ArgumentParser:
                           parents=[common])
     site.set_defaults(func=cmd_site)
     site.add_argument("--site", type=Path, default=paths.ROOT / "site", help="output directory (default site/)")
+    site.add_argument("--engine", choices=("mkdocs", "zensical"), default=os.environ.get("PORTAL_ENGINE") or "mkdocs",
+                      help="the static site engine (default mkdocs; zensical needs requirements-zensical.txt)")
     site.add_argument("--publish", action="store_true",
                       help="publishing build: requires the public base URL (--site-url or $PORTAL_SITE_URL) "
                            "and refuses localhost, so no generated file links to 127.0.0.1")

@@ -1,21 +1,19 @@
-"""Stage 4: validate, generate, run mkdocs into a temporary directory, then swap it into site/.
+"""Stage 4: validate, generate, run the site engine (MkDocs or Zensical, engine.py) and the
+post-build stage into a temporary directory, then swap it into site/.
 
 site/ is replaced only when every step succeeded, so a broken package never leaves a
 half-built portal behind. One build at a time per output folder (a lock beside it); what a
 killed build left (site.new, site.old, its temporary docs and mkdocs config) is removed at
-the next start. mkdocs runs with --strict and without --quiet, so every warning fails it.
+the next start. The engine runs with --strict and without --quiet, so every warning fails it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
-import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -52,27 +50,13 @@ def refuse_links(folder: Path, skip=frozenset()) -> None:
                                   file=str(path.relative_to(folder.parent)))
 
 
-def mkdocs_config(docs: Path) -> Path:
-    """A config beside `docs` (never in the repository) inheriting mkdocs.yml, with the
-    paths mkdocs.yml gives relative to itself made absolute."""
-    config = docs.parent / "mkdocs-build.yml"
-    settings = {"INHERIT": str(paths.ROOT / "mkdocs.yml"), "docs_dir": str(docs),
-                "theme": {"custom_dir": str(paths.ROOT / "overrides")},
-                "hooks": [str(paths.ROOT / "scripts" / "portal" / "site" / "mkdocs_hooks.py")]}
-    config.write_text("".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in settings.items()), "utf-8")
-    return config
+def render(docs: Path, target: Path, engine: str) -> None:
+    """The engine (engine.py) builds the generated `docs` into `target`, then the portal's own
+    stage after it (postbuild.py: CSP, search index, deferred scripts, sitemap dates)."""
+    from .site import engine as engines, postbuild
 
-
-def mkdocs_build(docs: Path, target: Path) -> None:
-    """mkdocs build --strict of `docs` with the project's mkdocs.yml; any warning fails it."""
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1")
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(mkdocs_config(docs)),
-                           "-d", str(target)], env=env, cwd=paths.ROOT, capture_output=True, text=True)
-    output = (proc.stderr or "") + (proc.stdout or "")
-    problems = [line for line in output.splitlines() if re.match(r"\s*(WARNING|ERROR)\b", line)]
-    if proc.returncode != 0 or problems:
-        shown = "\n".join(problems) or output.strip()[-4000:]
-        raise PortalError("mkdocs build --strict failed:\n" + shown[-4000:], lines=True)
+    engines.run(docs, target, engine)
+    postbuild.finish(target, docs, engine)
 
 
 def swap(new: Path, site: Path) -> None:
@@ -246,12 +230,13 @@ def _publish(args, site: Path) -> int:
         if build.run(args):
             raise PortalError("page generation failed: site/ left unchanged")
         t = time.perf_counter()
+        engine = getattr(args, "engine", None) or "mkdocs"
         try:
-            mkdocs_build(docs, new)
+            render(docs, new, engine)
         except PortalError:
             shutil.rmtree(new, ignore_errors=True)
             raise
-    print(f"mkdocs build --strict ({time.perf_counter() - t:.1f} s)")
+    print(f"{engine} build --strict and the portal's post-build stage ({time.perf_counter() - t:.1f} s)")
     swap(new, site)
     print(f"site ready in {site} ({time.perf_counter() - start:.1f} s in all)")
     return 0

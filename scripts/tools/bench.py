@@ -20,6 +20,7 @@ wall time and peak memory (resident set of the whole process tree, sampled from
     validate      scripts.portal.validate.validate_all in one process
     build-cold    `python -m scripts.portal build` with an empty chart cache
     mkdocs        `mkdocs build --strict` of the generated site (the project's mkdocs.yml)
+                  and the portal's post-build stage (CSP, search index), as `make site`
     mkdocs-bare   `mkdocs build` of the same Markdown without our pipeline: the
                   project's mkdocs.yml without our hooks (their navigation
                   inlined; theme, Material plugins, extensions unchanged): the
@@ -423,7 +424,10 @@ def copy_tree(target: Path, with_packages: Path | None = None) -> Path:
 
 # ---------------------------------------------------------------- the bare mkdocs config
 
-NAV_FILE = ".nav.json"  # written by the site build, read by its mkdocs hook
+NAV_FILE = ".nav.json"  # written by the site build, put into the engine's config by engine.py
+# The site stage of `make site`: the engine (strict) and the post-build stage (publish.render).
+RENDER = ("import sys; from pathlib import Path; from scripts.portal import publish; "
+          "publish.render(Path(sys.argv[1]).resolve(), Path(sys.argv[2]), 'mkdocs')")
 
 
 class _Tagged:
@@ -432,7 +436,7 @@ class _Tagged:
 
 
 def bare_config(config: Path, target: Path) -> Path:
-    """The project's mkdocs.yml without our hooks (the nav they would read from docs/ inlined);
+    """The project's mkdocs.yml without our stages (the nav the build wrote into docs/ inlined);
     theme, Material plugins and Markdown extensions unchanged."""
     import yaml
 
@@ -464,7 +468,7 @@ def bare_config(config: Path, target: Path) -> Path:
     cfg = yaml.load(config.read_text("utf-8"), Loader=Loader) or {}
     cfg.pop("hooks", None)
     nav = config.parent / cfg.get("docs_dir", "docs") / NAV_FILE
-    if "nav" not in cfg and nav.exists():  # the navigation our hook would have set, inlined
+    if "nav" not in cfg and nav.exists():  # the navigation engine.py would have set, inlined
         cfg["nav"] = json.loads(nav.read_text("utf-8"))
     target.write_text(yaml.dump(cfg, Dumper=Dumper, allow_unicode=True, sort_keys=False), "utf-8")
     return target
@@ -547,7 +551,7 @@ def run_size(count: int, work: Path, seed: int = SEED, real_packages: Path | Non
         for name in STAGES[3:]:
             skipped(name, "build-cold failed")
         return rows
-    full = stage("mkdocs", mkdocs + ["mkdocs.yml", "--strict", "-d", str(work / "site")], "--strict")
+    full = stage("mkdocs", [py, "-c", RENDER, "docs", str(work / "site")], "--strict, with the post-build stage")
     if not full["ok"]:  # time it anyway, without --strict
         rows.pop()
         (logs / "mkdocs.log").replace(logs / "mkdocs-strict.log")

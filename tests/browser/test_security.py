@@ -5,7 +5,7 @@
    and gain no element, both with the Content-Security-Policy and with it stripped (escaping
    alone must hold: defence in depth). Charts, tooltips, search results and the SVG files
    are checked too.
-2. The Content-Security-Policy (scripts/portal/site/mkdocs_hooks.py) reports no violation on
+2. The Content-Security-Policy (scripts/portal/site/postbuild.py) reports no violation on
    the real site's home, report, dataset (chart rendered), search results and other pages,
    also across instant navigation.
 """

@@ -1,8 +1,9 @@
 /* Portal search: the engine behind Material's search box, run as its web worker.
  *
- * Material's page script keeps the search box, keyboard shortcuts, result list and
- * highlighting; it fetches search/search_index.json (a stub: Material's search config plus
- * the name of the portal's index) and sends it here. This worker then fetches the index
+ * The theme's page script keeps the search box, keyboard shortcuts, result list and
+ * highlighting; it fetches the engine's index file (a stub written by
+ * scripts/portal/site/engine.py: the theme's search config plus the name of the portal's
+ * index; Material: search/search_index.json, Zensical: search.json) and sends it here. This worker then fetches the index
  * (built by scripts/portal/site/search.py), off the page's thread, and answers queries.
  *
  * Queries are normalised and segmented as the index was: NFKC, lower case, traditional ->
@@ -348,6 +349,25 @@
     return { items: items, total: items.length };
   };
 
+  /* Zensical's QUERY -> RESULT payload: its UI renders each result from the documents of the
+   * search.json it fetched (the portal's stub lists this index's documents, in this order), so
+   * a result is a position; one page of results, none highlighted. */
+  Engine.prototype.answerByPosition = function (query) {
+    var items = this.search(query).results.map(function (r) { return { id: Number(r.id), matches: [] }; });
+    return { items: items, pagination: { total: items.length } };
+  };
+
+  /* The query text and the reply for the UI that sent it: Material sends the text, Zensical
+   * an object with the text as `input`. */
+  function asked(data) {
+    var byPosition = !!data && typeof data === "object";
+    return { text: String((byPosition ? data.input : data) || ""), byPosition: byPosition };
+  }
+
+  Engine.prototype.reply = function (q) {
+    return q.byPosition ? this.answerByPosition(q.text) : this.answer(q.text);
+  };
+
   /* ------------------------------------------------------------ worker protocol */
 
   var SETUP = 0, READY = 1, QUERY = 2, RESULT = 3;
@@ -370,7 +390,7 @@
         .then(function (index) {
           engine = new Engine(index);
           scope.postMessage({ type: READY });
-          if (pending !== null) scope.postMessage({ type: RESULT, data: engine.answer(pending) });
+          if (pending !== null) scope.postMessage({ type: RESULT, data: engine.reply(pending) });
           pending = null;
         })
         .catch(function (err) { loading = false; console.warn("search unavailable:", err.message); });
@@ -383,14 +403,14 @@
         name = (msg.data && msg.data.config && msg.data.config.portal_index) || "portal-index.json";
         if (channel) channel.postMessage("hello"); else load();
       } else if (msg.type === QUERY) {
-        if (engine) scope.postMessage({ type: RESULT, data: engine.answer(String(msg.data || "")) });
-        else { pending = String(msg.data || ""); load(); }
+        if (engine) scope.postMessage({ type: RESULT, data: engine.reply(asked(msg.data)) });
+        else { pending = asked(msg.data); load(); }
       }
     });
   }
 
   if (typeof module !== "undefined" && module.exports) {
-    module.exports = { Engine: Engine, escapeHtml: escapeHtml };
+    module.exports = { Engine: Engine, escapeHtml: escapeHtml, asked: asked };
   } else if (typeof WorkerGlobalScope !== "undefined" && self instanceof WorkerGlobalScope) {
     startWorker(self);
   }

@@ -2,9 +2,9 @@
 Markdown wrote (no attribute of its own) gets ``data-cards`` and, on each body cell,
 ``data-label`` = its column's header, so that portal.css can show each row as a small card
 (label: value) below 45em, as the indicator and key-figure tables already are. No class is
-added: on wider screens the theme styles the table as any other. Plain HTML in,
-HTML out (no theme involved); run by the MkDocs hook on each page's content. Loaded by path
-there, so it imports nothing from the project.
+added: on wider screens the theme styles the table as any other. Plain HTML in, HTML out (no
+theme or engine involved); run by postbuild.py on each built page. Themes' own markup holds no
+bare <table>.
 """
 
 from __future__ import annotations

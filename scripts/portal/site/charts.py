@@ -50,6 +50,7 @@ class Chart:
     png: bool = False  # set by render() when a PNG was written
     width: int = 0     # the static SVG's size in CSS pixels, once rendered (0: not known)
     height: int = 0
+    label: str = ""    # words printed beside a chart drawn without axes (a sparkline: whose, when)
 
     @property
     def hash(self) -> str:
@@ -396,9 +397,14 @@ def key_figures(pkg, disp):
     if not by_unit_rows:
         return []
     unit = "%" if len(by_unit_rows.get("%", [])) >= 2 else max(by_unit_rows, key=lambda u: len(by_unit_rows[u]))
+    geos = [str(r.get("geography") or "") for r in by_unit_rows[unit]]
+    usual = max(set(geos), key=geos.count)   # the report's own place: bars of another place name theirs
     pts, seen = [], {}
     for r in by_unit_rows[unit]:
         label = SUPERSCRIPT.sub("", str(r.get("indicator_simplified") or r.get("indicator") or r.get("id")))
+        geo = str(r.get("geography") or "")
+        if geo and geo != usual and not label.startswith(geo):
+            label = T("key_figures.place", place=geo, label=label)
         if r.get("period"):
             label += T("key_figures.period", period=r["period"])
         if seen.get(label) == r["value"]:
@@ -408,7 +414,6 @@ def key_figures(pkg, disp):
         seen[label] = r["value"]
         if len(pts) == MAX_BARS:
             break
-        geo = str(r.get("geography") or "")
         pts.append({"label": label, "value": r["value"], "text": fmt_cn(r["value"], unit), "unit": unit,
                     "highlight": is_highlight(geo, {}), "geo": geo})
     pts.sort(key=lambda p: -p["value"])
@@ -674,7 +679,7 @@ def render_one(c: Chart, cache_dir: Path, png: bool, identity: str, renderer=lam
 
     The SVG is drawn by the build's own Vega (renderer.py; `renderer()` gives it, made on
     first use, or None), else by vl-convert (one call: compiling to Vega and rendering in its
-    engine); the bytes are the same. The PNG is rasterised from that SVG by vl-convert (the
+    engine); the bytes are the same. Its text is then drawn as glyph outlines (outlined()). The PNG is rasterised from that SVG by vl-convert (the
     bytes vegalite_to_png gives, without rendering twice). Renders are cached by spec hash and
     `identity` (renderer.drawing_identity(): versions, renderer code, font).
     """
@@ -691,7 +696,7 @@ def render_one(c: Chart, cache_dir: Path, png: bool, identity: str, renderer=lam
         text = draw.svg(c.spec) if draw is not None else None
         if text is None:  # no renderer, or a character its advance table lacks
             text = vlc.vegalite_to_svg(c.spec, vl_version=VL_VERSION)
-        svg = text.encode("utf-8")
+        svg = outlined(text).encode("utf-8")
         _store(svg_path, svg)
         rendered += 1
     out["svg"] = (svg, svg_path)
@@ -706,6 +711,14 @@ def render_one(c: Chart, cache_dir: Path, png: bool, identity: str, renderer=lam
             rendered += 1
         out["png"] = (data, png_path)
     return out, rendered, cached
+
+
+def outlined(svg: str) -> str:
+    """The SVG with its text as the chart font's glyph outlines (outlines.py): the same
+    picture on every device; as drawn when HarfBuzz or the font is missing."""
+    from scripts.portal.site import outlines
+
+    return outlines.to_paths(svg) if outlines.available() else svg
 
 
 SVG_SIZE = re.compile(rb'<svg\b[^>]*?\swidth="(\d+(?:\.\d+)?)"[^>]*?\sheight="(\d+(?:\.\d+)?)"')

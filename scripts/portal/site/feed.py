@@ -4,7 +4,7 @@ that version was published, linked from every page's head (overrides/main.html).
 A version's date is the descriptor's ``created`` (Data Package v2; set it in the recipe
 when a new version is published), else the report's publication date (YYYY or YYYY-MM
 completed to the first day). The same date is the dataset page's ``lastmod`` in the
-sitemap (front matter ``lastmod``, applied by mkdocs_hooks.py).
+sitemap (front matter ``lastmod``, applied after the engine by postbuild.py).
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ the site renders like every other chart (Altair spec, static SVG, interactive on
 - a time series where a place has two or more periods (targets count as a period: drawn as
   open diamonds joined to the last value by a dashed line), 辽宁省 highlighted;
 - ranked bars of the places otherwise (辽宁省 highlighted), when there are two or more;
-- a sparkline (no axes, static SVG only) of the series for the topic pages.
+- a sparkline (no axes, static SVG only) of the series for the topic pages, with the words
+  printed beside it naming its place and periods (``Chart.label``): the row's value may be
+  another place's.
 An indicator with a single value gets no chart.
 """
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 from scripts.portal.site import charts as ch
 from scripts.portal.site import facts as fx
+from scripts.portal.site import periods
 from scripts.portal.texts import Texts
 
 T = Texts.beside(__file__, "chart_texts.yaml")
@@ -27,9 +30,10 @@ def choose(ind: dict, df) -> ch.Chart | None:
     unit = ind.get("unit") or ""
     ser = fx.series(df, unit)
     goals = [t for t in fx.targets(df) if not ser or t["unit"] in {p[2]["unit"] for s in ser.values() for p in s}]
-    periods = {g: {p for p, _, _ in pts} | {t["period"] for t in goals if t["geography"] == g}
-               for g, pts in ser.items()}
-    if any(len(p) >= 2 for p in periods.values()) or (goals and ser):
+    moments = {g: {periods.period_end(p) for p, _, _ in pts} | {periods.period_end(t["period"]) for t in goals
+                                                                 if t["geography"] == g}
+               for g, pts in ser.items()}   # 2020 and 2020-12 are one moment
+    if any(len(m) >= 2 for m in moments.values()) or (goals and ser):
         return time_series(ind, ser, goals)
     if len(ser) >= 2:
         return places(ind, ser)
@@ -42,16 +46,20 @@ def chart_unit(ser: dict, ind: dict) -> str:
 
 
 def comparable(ser: dict) -> tuple:
-    """(kept series, places left out): places within SCALE_GAP of 辽宁省 (else of the first)."""
+    """(kept series, places left out): places within SCALE_GAP of 辽宁省 (else of the first),
+    at most MAX_PLACES; the left out as {"scale": [...], "room": [...]} (another magnitude, or
+    no room for another line)."""
     ref_geo = fx.LIAONING if fx.LIAONING in ser else next(iter(ser))
     ref = max(abs(v) for _, v, _ in ser[ref_geo]) or 1
-    kept, dropped = {}, []
+    kept, dropped = {}, {"scale": [], "room": []}
     for geo, pts in ser.items():
         top = max(abs(v) for _, v, _ in pts) or 1
-        if len(kept) < MAX_PLACES and 1 / SCALE_GAP <= top / ref <= SCALE_GAP:
+        if not 1 / SCALE_GAP <= top / ref <= SCALE_GAP:
+            dropped["scale"].append(geo)
+        elif len(kept) < MAX_PLACES:
             kept[geo] = pts
         else:
-            dropped.append(geo)
+            dropped["room"].append(geo)
     return kept, dropped
 
 
@@ -60,20 +68,49 @@ def colours(geos: list) -> list:
     return [ch.HIGHLIGHT if g == fx.LIAONING else next(others) for g in geos]
 
 
+def dated(pts: list) -> list:
+    """A place's points as (period, value, fact, date) in time order, one per date: each
+    period at its end (periods.period_end), so 2020 and 2020-12 are one point (the first
+    stated is kept, as fx.series keeps the first of a period)."""
+    out, seen = [], set()
+    for p, v, f in sorted(pts, key=lambda x: periods.period_end(x[0])):
+        day = periods.period_end(p)
+        if day not in seen:
+            seen.add(day)
+            out.append((p, v, f, day))
+    return out
+
+
+def time_axis(alt, days: list):
+    """The x encoding of a chart over time: a UTC time scale (the same day for every reader's
+    clock), ticks at year ends ("2020年") or, over three years or less, at quarter ends
+    ("2020年6月"); a margin at both ends."""
+    ticks, kind = periods.ticks(days)
+    lo, hi = periods.domain(days)
+    years = kind == "year"
+    title = T("indicator.time_axis_year") if years else T("indicator.time_axis_month")
+    fmt = T("indicator.time_format_year") if years else T("indicator.time_format_month")
+    return alt.X("date:T", title=title,
+                 scale=alt.Scale(type="utc", domain=[periods.vl_datetime(lo), periods.vl_datetime(hi)]),
+                 axis=alt.Axis(values=[periods.vl_datetime(d) for d in ticks], format=fmt,
+                               labelAngle=0, labelOverlap=True, labelFlush=True))
+
+
 def time_series(ind: dict, ser: dict, goals: list) -> ch.Chart:
     alt = ch.altair()
     unit = chart_unit(ser, ind) if ser else (goals[0]["unit"] if goals else "")
-    kept, dropped = comparable(ser) if ser else ({}, [])
+    kept, dropped = comparable(ser) if ser else ({}, {"scale": [], "room": []})
+    kept = {g: dated(pts) for g, pts in kept.items()}
     goals = [t for t in goals if t["geography"] in kept or not kept]
     geos = list(kept) + [t["geography"] for t in goals if t["geography"] not in kept]
-    rows = [{"period": p, "value": v, "geo": g, "kind": T("indicator.actual"), "text": fx.display_value(f)}
-            for g, pts in kept.items() for p, v, f in pts]
-    marks = [{"period": t["period"], "value": float(t["value"]), "geo": t["geography"], "kind": T("indicator.target"),
+    rows = [{"period": p, "date": day.isoformat(), "value": v, "geo": g, "kind": T("indicator.actual"),
+             "text": fx.display_value(f)} for g, pts in kept.items() for p, v, f, day in pts]
+    marks = [{"period": t["period"], "date": periods.iso(t["period"]), "value": float(t["value"]),
+              "geo": t["geography"], "kind": T("indicator.target"),
               "text": T("indicator.target_text", value=fx.display_value(t))} for t in goals]
     links = [row for t, m in zip(goals, marks) if kept.get(t["geography"])
              for row in ({**_last(kept[t["geography"]], t["geography"])}, m)]
-    order = sorted({r["period"] for r in rows + marks}, key=lambda p: (fx.period_key(p), len(p), p))
-    x = alt.X("period:O", sort=order, title=T("indicator.period"), axis=alt.Axis(labelAngle=0))
+    x = time_axis(alt, [dt_of(r) for r in rows + marks])
     y = alt.Y("value:Q", title=T("with_unit", name=ind["name"], unit=unit) if unit else ind["name"])
     colour = alt.Color("geo:N", title=None, sort=geos, scale=alt.Scale(domain=geos, range=colours(geos)),
                        legend=alt.Legend(orient="top", direction="horizontal"))
@@ -99,12 +136,19 @@ def time_series(ind: dict, ser: dict, goals: list) -> ch.Chart:
                     ch.base_config(chart, desc))
 
 
+def dt_of(row: dict):
+    return periods.period_end(row["period"])
+
+
 def _last(pts: list, geo: str) -> dict:
-    p, v, f = pts[-1]
-    return {"period": p, "value": v, "geo": geo, "kind": T("indicator.actual"), "text": fx.display_value(f)}
+    p, v, f, day = pts[-1]
+    return {"period": p, "date": day.isoformat(), "value": v, "geo": geo, "kind": T("indicator.actual"),
+            "text": fx.display_value(f)}
 
 
 def series_sentence(ind, kept, goals, dropped, unit) -> str:
+    """The chart's sentence, each place's values in the order drawn (time): kept holds each
+    place's points from dated()."""
     parts = []
     for geo, pts in kept.items():
         first, last = pts[0], pts[-1]
@@ -116,9 +160,11 @@ def series_sentence(ind, kept, goals, dropped, unit) -> str:
     if goals:
         text += T("indicator.goals", goals=T("list").join(
             T("indicator.goal", place=t["geography"], period=t["period"], value=ch.fmt(float(t["value"])))
-            for t in goals))
-    if dropped:
-        text += T("indicator.dropped", places=T("list").join(dropped))
+            for t in sorted(goals, key=lambda t: periods.period_end(t["period"]))))
+    if dropped["scale"]:
+        text += T("indicator.dropped", places=T("list").join(dropped["scale"]))
+    if dropped["room"]:
+        text += T("indicator.no_room", count=len(dropped["room"]), lines=MAX_PLACES)
     return text + T("indicator.end")
 
 
@@ -152,15 +198,18 @@ def sparkline(ind: dict, df) -> ch.Chart | None:
     if geo is None or len(ser[geo]) < 2:
         return None
     alt = ch.altair()
-    pts = ser[geo]
-    rows = [{"period": p, "value": v} for p, v, _ in pts]
+    pts = dated(ser[geo])
+    if len(pts) < 2:  # 2020 and 2020-12: one point
+        return None
+    rows = [{"period": p, "date": day.isoformat(), "value": v} for p, v, _, day in pts]
     desc = T("indicator.spark", place=geo, name=ind["name"], first=pts[0][0], first_value=ch.fmt(pts[0][1]),
              last=pts[-1][0], last_value=ch.fmt(pts[-1][1]))
-    order = [r["period"] for r in rows]
     line = alt.Chart(alt.Data(values=rows)).mark_line(color=ch.HIGHLIGHT if geo == fx.LIAONING else ch.BASE,
                                                       point=alt.OverlayMarkDef(size=16)).encode(
-        x=alt.X("period:O", sort=order, axis=None), y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False)))
+        x=alt.X("date:T", axis=None, scale=alt.Scale(type="utc")),
+        y=alt.Y("value:Q", axis=None, scale=alt.Scale(zero=False)))
     spec = line.properties(width=SPARK_W, height=SPARK_H, description=desc).configure(
         background="white").configure_view(stroke=None).to_dict(validate=False)  # validated in the tests
     spec["$schema"] = f"https://vega.github.io/schema/vega-lite/v{ch.VL_VERSION.split('.')[0]}.json"
-    return ch.Chart(f"spark-{ind['id']}", T("indicator.spark_title", name=ind["name"], place=geo), desc, spec)
+    return ch.Chart(f"spark-{ind['id']}", T("indicator.spark_title", name=ind["name"], place=geo), desc, spec,
+                    label=T("indicator.spark_label", place=geo, first=pts[0][0], last=pts[-1][0]))

@@ -325,7 +325,7 @@ def about_pages(e, portal) -> dict:
 
 
 def nav_text(portal, extra: list = ()) -> str:
-    """Contents of .nav.json (read by the mkdocs hook)."""
+    """Contents of .nav.json (written into the engine's config by engine.py)."""
     return json.dumps(nav(portal, extra), ensure_ascii=False, indent=1)
 
 
@@ -347,7 +347,7 @@ def nav(portal, extra: list = ()) -> list:
 
 
 # ---------------------------------------------------------------- search front matter
-# (read by scripts/portal/site/search.py through the mkdocs hook; see contracts: search_kind,
+# (read by scripts/portal/site/search.py after the engine (postbuild.py); see contracts: search_kind,
 # search_terms, search_answer; search_facts are [term, answer] pairs of a page of figures)
 
 def fact_answer(row: dict) -> str:

@@ -12,7 +12,8 @@ tests/test_site_renderer.py renders every chart of the portal both ways and comp
 
 When this cannot be used (mini-racer or the advance table missing), a chart holds text the
 table cannot measure, or Vega fails here, the chart is drawn by vl-convert as before
-(``charts.render_one``); the bytes are the same either way.
+(``charts.render_one``); the bytes are the same either way. Either drawing's text then becomes
+the same font's glyph outlines (outlines.py), placed at the advances measured here.
 """
 
 from __future__ import annotations
@@ -158,16 +159,18 @@ _renderers: dict = {}
 @functools.lru_cache(maxsize=1)
 def drawing_identity() -> str:
     """What decides a chart's SVG bytes besides its spec, for the chart cache: vl-convert's and
-    Vega-Lite's versions, this renderer's code and the chart font (file, size, time)."""
+    Vega-Lite's versions, this renderer's code, the outline drawing's code (outlines.py) and
+    the chart font's faces (file, size, time)."""
     import vl_convert as vlc
 
-    from scripts.portal.site import fonts
+    from scripts.portal.site import fonts, outlines
     from scripts.portal.site.charts import VL_VERSION
 
-    font = fonts.system_font()
-    stat = Path(font[0]).stat() if font else None
-    return hashlib.sha256(f"{vlc.__version__}|{VL_VERSION}|{PRELUDE}|{FIND}|{fonts.ADVANCES_VERSION}|{font}|"
-                          f"{stat and (stat.st_size, stat.st_mtime_ns)}".encode()).hexdigest()
+    font, bold = fonts.system_font(), outlines.bold_font()
+    stat = [Path(f[0]).stat() for f in (font, bold) if f]
+    drawn = Path(outlines.__file__).read_bytes() if outlines.available() else b"text"
+    return hashlib.sha256(f"{vlc.__version__}|{VL_VERSION}|{PRELUDE}|{FIND}|{fonts.ADVANCES_VERSION}|{font}|{bold}|"
+                          f"{[(s.st_size, s.st_mtime_ns) for s in stat]}|".encode() + drawn).hexdigest()
 
 
 def available() -> bool:

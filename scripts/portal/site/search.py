@@ -15,7 +15,7 @@ segments queries against the vocabulary of this index by longest match, so a que
 where the text did. The index ships the traditional -> simplified table of the characters
 it knows, so that a traditional query is normalised the same way.
 
-Loaded by path from mkdocs_hooks.py as well as imported: it imports nothing from the project.
+Run after the engine by postbuild.py, on the built pages; it imports nothing from the project.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-STUB_FILE = "search/search_index.json"   # what Material's page script fetches: config only
 WEIGHTS = {"title": 8, "terms": 6, "heading": 3, "description": 2, "body": 1}
 KINDS = ("indicator", "key-figures", "dataset", "report", "page")
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
@@ -189,8 +188,14 @@ def build(pages: list) -> dict:
     for i, page in enumerate(pages):
         for w, weight in sorted(token_weights(page).items()):
             postings.setdefault(w, []).extend((i, weight))
+    return {"version": 1, "weights": WEIGHTS, "docs": documents(pages),
+            "tokens": dict(sorted(postings.items())), "t2s": t2s_pairs("".join(postings))}
+
+
+def documents(pages: list) -> list:
+    """What a result shows, per page, in the index's order (by URL)."""
     docs = []
-    for p in pages:
+    for p in sorted(pages, key=lambda p: p.url):
         doc = {"u": p.url, "t": p.title, "k": p.kind, "d": excerpt(p)}
         if p.answer:
             doc["a"] = p.answer
@@ -199,8 +204,7 @@ def build(pages: list) -> dict:
         if p.facts:
             doc["f"] = p.facts
         docs.append(doc)
-    return {"version": 1, "weights": WEIGHTS, "docs": docs,
-            "tokens": dict(sorted(postings.items())), "t2s": t2s_pairs("".join(postings))}
+    return docs
 
 
 def unique_by_normal_form(terms: list) -> list:
@@ -221,9 +225,8 @@ def t2s_pairs(vocabulary_chars: str) -> str:
 
 
 def write(site_dir: Path, pages: list) -> Path:
-    """Write the index as search/portal-index.<hash>.json and, in place of Material's index,
-    a stub holding its search config plus the index's file name (so a new index is never
-    taken from a stale cache, and the page itself loads nothing big). Returns the index path."""
+    """Write the index as search/portal-index.<hash>.json (so a new index is never taken from a
+    stale cache); the engine's stub names it (engine.write_search_stub). Returns the index path."""
     site_dir = Path(site_dir)
     data = json.dumps(build(pages), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     name = f"portal-index.{hashlib.sha256(data).hexdigest()[:12]}.json"
@@ -232,18 +235,15 @@ def write(site_dir: Path, pages: list) -> Path:
     for old in folder.glob("portal-index.*.json"):
         old.unlink()
     (folder / name).write_bytes(data)
-    stub = site_dir / STUB_FILE
-    config = json.loads(stub.read_text(encoding="utf-8")).get("config", {}) if stub.exists() else {}
-    config["portal_index"] = name
-    stub.write_text(json.dumps({"config": config, "docs": []}, ensure_ascii=False, separators=(",", ":")),
-                    encoding="utf-8")
     return folder / name
 
 
 def index_path(site_dir: Path) -> Path:
-    """The index file of a built site (named in the stub)."""
-    stub = json.loads((Path(site_dir) / STUB_FILE).read_text(encoding="utf-8"))
-    return Path(site_dir) / "search" / stub["config"]["portal_index"]
+    """The index file of a built site."""
+    found = sorted((Path(site_dir) / "search").glob("portal-index.*.json"))
+    if len(found) != 1:
+        raise FileNotFoundError(f"{site_dir}: no portal search index")
+    return found[0]
 
 
 CLIENT_FILE = "assets/javascripts/portal-search.js"
