@@ -227,7 +227,7 @@ def test_consistency_findings_are_shown(site):
     text = page(site, "indicators/ipv4_share")
     section = text[text.index('id="consistency"'):text.index('id="downloads"')]
     assert "4.51%" in section and "portal-status--discrepancy" in section
-    assert "没有发现" in page(site, "indicators/online_payment_rate")
+    assert "没有两个不同的数值" in page(site, "indicators/online_payment_rate")
 
 
 def test_downloads_hold_the_indicator_rows(site):

@@ -354,7 +354,20 @@
     });
   }
 
+  /* The row a link points to gets .portal-target (portal.css highlights it as :target): instant
+   * navigation changes the address with pushState, which never updates :target. */
+  function markTarget() {
+    var old = document.querySelectorAll(".portal-target");
+    for (var i = 0; i < old.length; i++) old[i].classList.remove("portal-target");
+    var id = decodeURIComponent((location.hash || "").slice(1));
+    var el = id && document.getElementById(id);
+    if (el) el.classList.add("portal-target");
+  }
+
+  window.addEventListener("hashchange", markTarget);
+
   function setup() {
+    markTarget();
     labelSearch();
     setupCharts();
     setupTables();

@@ -309,6 +309,7 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, in
     data = pages.SiteData(portal=portal, downloads=dl, charts=chart_map, citations=cites, site_url=site_url,
                           accessed=ctx.accessed, portal_zip=all_zip, comparisons=cmp)
     data.total_rows = sum(len(p.rows) for p in portal.packages)
+    data.headline = indicator_pages.headline(ind)   # the home page's figures, from the indicator layer
     data.facts = fd = facts_dataset.dataset(e, portal, store, ctx, analysis or {}, ind is not None)
     global_pages = pages.global_pages(e, data)
     layer_files, layer_nav = layer_outputs(e, ind, portal, site_url, store, extra_files)

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from scripts.portal.site import charts as ch
+from scripts.portal.site import ranking
 from scripts.portal.texts import Texts
 
 T = Texts.beside(__file__, "chart_texts.yaml")
@@ -106,20 +107,18 @@ def pairings(portal, config: dict) -> list:
 
 
 def ranks(portal, highlight: str) -> list:
+    """Liaoning's rank among the provinces (ranking.placing) in every province table."""
     out = []
     for pkg in portal.packages:
         disp = ch.shape_of(pkg)
         if disp["shape"] != "provinces":
             continue
         for m in disp["measures"]:
-            f = pkg.field(m)
-            pts = sorted(ch.points(pkg, disp, m), key=lambda p: -p["value"])
-            mine = [p for p in pts if p["label"].startswith(highlight)]
-            if not mine:
-                continue
-            value = mine[0]["value"]
-            rank = 1 + sum(1 for p in pts if p["value"] > value)
-            out.append(Rank(pkg, f, rank, len(pts), value, pts[0]["label"], pts[0]["value"]))
+            pts = ch.points(pkg, disp, m)
+            mine = next((p["label"] for p in pts if p["label"].startswith(highlight)), None)
+            got = ranking.placing([(p["label"], p["value"]) for p in pts], mine) if mine else None
+            if got:
+                out.append(Rank(pkg, pkg.field(m), got.rank, got.of, got.value, got.top, got.top_value))
     return out
 
 

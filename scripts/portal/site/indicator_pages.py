@@ -18,10 +18,13 @@ from pathlib import Path
 from scripts.portal.texts import Texts
 from scripts.portal.site import analysis_downloads
 from scripts.portal.site import embed
+from scripts.portal.site import consistency
 from scripts.portal.site import facts as fx
 from scripts.portal.site import indicator_charts as ic
+from scripts.portal.site import numformat
 from scripts.portal.site import pages
 from scripts.portal.site import plan_tracker
+from scripts.portal.site import ranking
 
 T = Texts.beside(__file__, "indicator_texts.yaml")
 TEXTS = T.all()   # the templates' texts (texts.index.intro …)
@@ -76,9 +79,40 @@ def outputs(e, sec: Section | None, site_url: str) -> dict:
     out["indicators/index.md"] = pages.render(
         e, "indicator_index.md.j2", "indicators/index.md", texts=TEXTS, groups=topic_groups(sec),
         whole=analysis_downloads.ANALYSIS_DOWNLOADS if sec.layer.package.name in sec.portal.derived else [],
-        answer=lambda ind: fx.search_answer(sec.layer.facts_of(ind["id"]), ind.get("unit") or ""),
+        answer=lambda ind: fx.search_answer(with_unit(sec.layer.facts_of(ind["id"]), ind), ind.get("unit") or ""),
         fm=pages.front_matter(title=T("page_titles.index"), description=T("index.description"))).encode("utf-8")
     out["plan.md"] = plan_page(e, sec).encode("utf-8")
+    out["topics/index.md"] = topics_index(e, sec).encode("utf-8")
+    return out
+
+
+def topics_index(e, sec: Section) -> str:
+    """/topics/: every topic with its number of indicators and datasets."""
+    rows = [[(topic["name"], topic_doc(topic)), (str(len(inds)), None),
+             (str(sum(1 for p in sec.portal.packages if sec.layer.dataset_topics.get(p.name) == topic["id"])), None)]
+            for topic, inds in topic_groups(sec)]
+    return pages.render(e, "list_index.md.j2", "topics/index.md", title=T("topics_index.title"),
+                        intro=T("topics_index.intro", count=len(rows)), headers=T.data("topics_index.headers"),
+                        rows=rows, fm=pages.front_matter(title=pages.plain(T("topics_index.title")), description=pages.plain(
+                            T("topics_index.description", count=len(rows)))))
+
+
+def headline(sec: Section | None) -> list:
+    """The home page's headline figures: per indicator of indicator_texts.yaml `headline`
+    (ids; "-" and "_" alike), the latest value of 辽宁省, else of the place that has one (the
+    page names the place, a city value is never shown as the province's):
+    [{"ind", "url", "fact", "shown", "source"}]."""
+    if sec is None:
+        return []
+    wanted = [str(i).replace("_", "-") for i in T.data("headline")]
+    by_id = {i["id"].replace("_", "-"): i for i in sec.layer.indicators}
+    out = []
+    for ind in (by_id[i] for i in wanted if i in by_id):
+        df, unit = sec.layer.facts_of(ind["id"]), ind.get("unit") or ""
+        fact = fx.latest(df, unit, fx.LIAONING) or fx.latest(df, unit)
+        if fact is not None:
+            out.append({"ind": ind, "url": page_url(indicator_doc(ind)), "fact": fact,
+                        "shown": displayer(df, ind)(fact), "source": source_link(sec, fact)})
     return out
 
 
@@ -89,7 +123,8 @@ def nav(sec: Section | None) -> list:
         return []
     groups = [{pages.plain(t["name"]): [topic_doc(t)] + [{pages.plain(i["name"]): indicator_doc(i)} for i in inds]}
               for t, inds in topic_groups(sec)]
-    return [{T("nav.indicators"): ["indicators/index.md", *groups]}, {T("nav.plan"): "plan.md"}]
+    return [{T("nav.indicators"): ["indicators/index.md", {T("nav.topics"): "topics/index.md"}, *groups]},
+            {T("nav.plan"): "plan.md"}]
 
 
 # ---------------------------------------------------------------- paths and lookups
@@ -167,7 +202,21 @@ def source_link(sec: Section, fact: dict) -> dict:
         url = f"{page_url(doc)}#{pages.row_anchor(raw)}" if doc else ""
     where = "" if pkg is not None and pages.is_key_figures(pkg) else row_label(pkg, raw) or fact["source_row"]
     label = " ".join(x for x in (short, pages.table_label(pkg) if pkg else fact["source_package"], where) if x)
-    return {"label": label, "url": url, "line": fact["source_line"], "text": (raw or {}).get("source_text", "")}
+    quote, section = quoted(pkg, raw)
+    return {"label": label, "url": url, "line": fact["source_line"], "text": (raw or {}).get("source_text", ""),
+            "quote": quote, "section": section}
+
+
+def quoted(pkg, raw) -> tuple:
+    """(原文摘录, 所在章节) of a package row: a key figure's sentence and section as printed; for a
+    table cell the table's printed caption and the row's printed cells, and the table's section."""
+    if pkg is None or raw is None:
+        return "", ""
+    if pages.is_key_figures(pkg):
+        return str(raw.get("source_text") or ""), str(raw.get("section") or "")
+    cells = " ".join(str(raw.get(f.name) or "") for f in pkg.content_fields if str(raw.get(f.name) or "").strip())
+    caption = str(pkg.source.get("caption") or pages.table_label(pkg))
+    return T("quote_table_row", caption=caption, row=cells), str(pkg.source.get("section") or "")
 
 
 # ---------------------------------------------------------------- pages
@@ -179,14 +228,17 @@ def indicator_page(e, sec: Section, ind: dict, doc: str, site_url: str, csv_size
     for v in vals:
         v["links"] = [source_link(sec, s) for s in v["sources"]]
     topic = next(t for t in layer.topics if t["id"] == ind["topic"])
-    answer = fx.search_answer(df, unit)
+    answer = fx.search_answer(with_unit(df, ind), unit)
+    mine = [q for q in layer.findings if fx.finding_indicator(q) == ind["id"] or q.get("field") == ind["id"]]
+    notes = consistency.differences(vals, mine)
     return pages.render(
         e, "indicator.md.j2", doc, ind=ind, topic=topic, values=vals, answer=answer, texts=TEXTS,
-        chart=sec.charts.get(ind["id"]), findings=layer.findings_of(ind["id"]), display=fx.display_value,
+        chart=sec.charts.get(ind["id"]), display=displayer(df, ind), printed=fx.display_value, rank=place_rank(df, unit),
+        notes=notes, agreeing=consistency.precision_only(vals), findings=consistency.uncovered(mine, notes),
         converted=fx.converted, breakdowns=any(v["fact"].get("breakdown") for v in vals),
         downloads=[("CSV (UTF-8)", f"{DOWNLOADS}/{ind['id']}.csv", csv_size),
                    ("JSON", f"{DOWNLOADS}/{ind['id']}.json", json_size)],
-        csv_url=f"{site_url}{DOWNLOADS}/{ind['id']}.csv",
+        csv_url=f"{site_url}{DOWNLOADS}/{ind['id']}.csv", fact_pkg=layer.package,
         whole=analysis_downloads.ANALYSIS_DOWNLOADS if layer.package.name in sec.portal.derived else [],
         **embed.page_context(sec, ind, site_url),   # 来源 section, iframe snippet
         fm=pages.front_matter(
@@ -194,6 +246,50 @@ def indicator_page(e, sec: Section, ind: dict, doc: str, site_url: str, csv_size
             description=pages.plain(T("summary", name=ind["name"], answer=answer) + T("indicator.description")),
             search_kind="indicator", search_terms=search_terms(ind), search_answer=pages.plain(answer),
             og_image=embed.og_image(sec.charts.get(ind["id"]), site_url)))
+
+
+def place_rank(df, unit: str) -> dict | None:
+    """Liaoning's rank among the provinces (ranking.placing, as on /comparisons/) in the period
+    of its latest value: {"placing", "period", "fact"}, or None with fewer than 3 provinces.
+    A place stated twice in that period counts with its most precisely printed value."""
+    fact = fx.latest(df, unit, fx.LIAONING)
+    if fact is None:
+        return None
+    lv = fx.level_facts(df, unit)
+    same = lv[(lv["period"] == fact["period"]) & (lv["unit"] == fact["unit"])].to_dict("records")
+    same.sort(key=lambda r: -consistency.decimals(r["value_printed"]))
+    got = ranking.placing([(r["geography"], r["value"]) for r in same], fx.LIAONING)
+    if got is None or got.of < 3:
+        return None
+    return {"placing": got, "period": fact["period"], "fact": next(r for r in same if r["geography"] == fx.LIAONING)}
+
+
+def with_unit(df, ind: dict):
+    """The facts with the indicator's unit where a fact states none (网民男女比例 51.0:49.0 is
+    51.0 % of users), for the page's summary answer and the search."""
+    if not ind.get("unit") or not (df["unit"] == "").any():
+        return df
+    return df.assign(unit=df["unit"].where(df["unit"] != "", ind["unit"]))
+
+
+def displayer(df, ind: dict):
+    """fx.display_value with one number format per printed unit of the indicator (numformat:
+    99.20 % and 99.2 % both show as 99.2 %) and the indicator's unit where a fact has none
+    (网民男女比例 51.0:49.0 -> 51.0 %). Pages only: downloads keep the values as printed."""
+    unit = ind.get("unit") or ""
+    groups: dict = {}
+    for r in df.to_dict("records"):
+        groups.setdefault(r["unit_printed"] or r["unit"] or unit, []).append(r["value_printed"])
+    places = {k: numformat.decimals(v) for k, v in groups.items()}
+
+    def display(fact: dict, printed: bool = True) -> str:
+        f = dict(fact)
+        if not f.get("unit") and not f.get("unit_printed"):
+            f["unit"] = unit
+        if f.get("value_printed"):
+            f["value_printed"] = numformat.shown(f["value_printed"], places.get(f.get("unit_printed") or f["unit"], 0))
+        return fx.display_value(f, printed)
+    return display
 
 
 def search_terms(ind: dict) -> list:
@@ -208,9 +304,10 @@ def search_terms(ind: dict) -> list:
 def topic_page(e, sec: Section, topic: dict, doc: str) -> str:
     layer = sec.layer
     inds = [i for i in layer.indicators if i["topic"] == topic["id"]]
-    rows = []
+    rows, shows = [], {}
     for ind in inds:
         df = layer.facts_of(ind["id"])
+        shows[ind["id"]] = displayer(df, ind)
         rows.append({"ind": ind, "liaoning": fx.latest(df, ind.get("unit") or "", fx.LIAONING),
                      "other": fx.latest(df, ind.get("unit") or ""), "count": len(fx.values(df)),
                      "spark": sec.sparks.get(ind["id"])})
@@ -218,7 +315,8 @@ def topic_page(e, sec: Section, topic: dict, doc: str) -> str:
     names = {f for i in inds for f in layer.facts_of(i["id"])["source_package"]}
     also = [p for p in sec.portal.packages if p.name in names and p not in own]
     return pages.render(e, "topic.md.j2", doc, topic=topic, rows=rows, datasets=own, also=also, texts=TEXTS,
-                        display=fx.display_value, indicator_doc=indicator_doc, page_url=page_url,
+                        display=lambda f, printed=True: shows[f["indicator_id"]](f, printed),
+                        indicator_doc=indicator_doc, page_url=page_url,
                         fm=pages.front_matter(title=pages.plain(topic["name"]),
                                               description=pages.plain(
                                                   T("topic_description", name=topic["name"], count=len(inds)))))

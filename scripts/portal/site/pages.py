@@ -21,7 +21,7 @@ import yaml
 
 from scripts.portal import settings
 from scripts.portal.texts import Texts
-from scripts.portal.site import catalog, feed, findings, schemaorg
+from scripts.portal.site import catalog, feed, findings, numformat, schemaorg
 from scripts.portal.site.charts import MAX_CHART_ROWS, fmt, shape_of, too_long_to_chart
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -146,7 +146,8 @@ def env(bytecode_dir: Path | None = None) -> jinja2.Environment:
                      pyquote=lambda text: json.dumps(str(text), ensure_ascii=False)[1:-1],
                      tojson_ld=catalog.script_json)
     e.globals.update(settings=settings, labels=LABELS, shape_of=shape_of, too_long_to_chart=too_long_to_chart,
-                     max_chart_rows=MAX_CHART_ROWS, dataset_doc=dataset_doc, table_label=table_label, fmt=fmt)
+                     max_chart_rows=MAX_CHART_ROWS, dataset_doc=dataset_doc, table_label=table_label, fmt=fmt,
+                     read_csv_args=read_csv_args)
     return e
 
 
@@ -250,7 +251,8 @@ def global_pages(e, data: SiteData) -> dict:
     out = {}
     portal = data.portal
     out["index.md"] = render(e, "home.md.j2", "index.md", data=data, portal=portal,
-                             headline=headline_figures(portal),
+                             figures=getattr(data, "headline", None) or [],
+                             headline=[] if getattr(data, "headline", None) else headline_figures(portal),
                              fm=front_matter(title=T("pages.home"), description=plain(T(
                                  "pages.home_description", reports=len(portal.reports), packages=len(portal.packages)))))
     for report in portal.reports:
@@ -270,7 +272,33 @@ def global_pages(e, data: SiteData) -> dict:
                                    fm=front_matter(title=T("pages.comparisons"),
                                                    description=T("pages.comparisons_description")))
     out.update(about_pages(e, portal))
+    out.update(index_pages(e, portal, getattr(data, "facts", None)))
     return out
+
+
+def index_pages(e, portal, facts=None) -> dict:
+    """/reports/ and /datasets/: every report, every dataset (by report, then the fact table
+    when there is one: `facts`, facts_dataset.FactsDataset), each a link."""
+    reports = [[(r.title, report_doc(r)), (r.publisher, None), (r.published, None), (str(len(r.packages)), None)]
+               for r in portal.reports]
+    datasets = [[(p.title, dataset_doc(p)), (table_label(p), None), (p.report.title, report_doc(p.report)),
+                 (f"{len(p.rows):,}", None)] for r in portal.reports for p in r.packages]
+    if facts:
+        datasets.append([(facts.pkg.title, facts.doc), ("", None), (T("index_pages.datasets.all_reports"), None),
+                         (f"{len(facts.pkg.rows):,}", None)])
+    n, m = len(reports), len(datasets)
+    return {
+        "reports/index.md": render(
+            e, "list_index.md.j2", "reports/index.md", title=T("index_pages.reports.title"),
+            intro=T("index_pages.reports.intro", count=n), headers=T.data("index_pages.reports.headers"), rows=reports,
+            fm=front_matter(title=T("index_pages.reports.title"),
+                            description=plain(T("index_pages.reports.description", count=n)))),
+        "datasets/index.md": render(
+            e, "list_index.md.j2", "datasets/index.md", title=T("index_pages.datasets.title"),
+            intro=T("index_pages.datasets.intro", count=m), headers=T.data("index_pages.datasets.headers"),
+            rows=datasets, fm=front_matter(title=T("index_pages.datasets.title"),
+                                           description=plain(T("index_pages.datasets.description", count=m)))),
+    }
 
 
 CN_DIGITS = T("cn_digits")
@@ -306,8 +334,8 @@ def nav(portal, extra: list = ()) -> list:
     """The menu: home, catalogue, comparisons, `extra` (the indicator sections), the reports
     (each with its datasets; key-figure section pages are reached from their dataset page, not
     the menu, which every page carries), about."""
-    items = [{T("nav.home"): "index.md"}, {T("nav.catalog"): "catalog.md"}, {T("nav.comparisons"): "comparisons.md"},
-             *extra]
+    items = [{T("nav.home"): "index.md"}, {T("nav.catalog"): "catalog.md"}, {T("nav.datasets"): "datasets/index.md"},
+             {T("nav.comparisons"): "comparisons.md"}, *extra, {T("nav.reports"): "reports/index.md"}]
     for report in portal.reports:
         children = [report_doc(report)]
         for pkg in report.packages:
@@ -391,6 +419,8 @@ def table_rows(pkg) -> list:
     missing = pkg.missing_values
     row_label = pkg.descriptor.get("x-row-label") or disp["category"]  # what findings name rows by
     shown = [f for f in pkg.content_fields] + [f for f in pkg.fields if f.name == "source_line"]
+    places = {f.name: numformat.decimals(r[f.name] for r in pkg.raw_rows if r[f.name] not in missing)
+              for f in shown if f.numeric and f.name != "source_line"}   # one number format per field
     rows, limit = [], page_rows(pkg)
     for raw, typed in zip(pkg.raw_rows[:limit], pkg.rows[:limit]):
         kind = typed.get("row_type") or "data"
@@ -401,7 +431,9 @@ def table_rows(pkg) -> list:
                 shown_text = f'<span class="portal-missing" title="{h(missing[text])}">{h(text)}</span>'
                 value = ""
             else:
-                shown_text = num(text) if f.numeric and f.name != "source_line" else h(text)
+                shown_text = h(numformat.shown(text, places[f.name])) if f.name in places else h(text)
+                if f.name in places and text and numformat.shown(text, places[f.name]) != num(text):
+                    shown_text = f'<span title="{h(T("printed_as", printed=text))}">{shown_text}</span>'
                 value = h(text)
             cells.append({"text": shown_text, "value": value, "numeric": f.numeric, "head": f.name == disp["category"]})
         label = str(typed.get(row_label) or "")
@@ -419,6 +451,16 @@ def page_rows(pkg) -> int:
     if is_key_figures(pkg) or len(pkg.rows) * width <= PAGE_CELLS:  # key figures: one page per section
         return len(pkg.rows)
     return max(1, PAGE_CELLS // width)
+
+
+def read_csv_args(pkg) -> dict:
+    """What the pandas snippet passes to read_csv for a package's CSV, from its schema: every
+    text field as str (periods such as 2020-12, codes, printed values stay text), the schema's
+    missingValues (the empty cell, "-", "未透露") as NaN and nothing else (keep_default_na=False,
+    so "NA" stays a word), so that every numeric field is read as numbers."""
+    names = [f.name for f in pkg.fields if not f.numeric]
+    markers = [""] + [m for m in pkg.missing_values if m]
+    return {"text": names, "na": markers, "numeric": [f.name for f in pkg.fields if f.numeric]}
 
 
 def report_key_figures(report) -> list:

@@ -25,6 +25,7 @@ from pathlib import Path
 import yaml
 
 from scripts.portal.errors import PortalError
+from scripts.portal.site import cards
 from scripts.portal.site import engine as engines
 from scripts.portal.site import headers
 
@@ -44,6 +45,7 @@ def finish(site: Path, docs: Path, engine: str = engines.DEFAULT) -> dict:
         if not (meta.get("search") or {}).get("exclude"):   # Material's own switch
             body = mark_excluded(engines.content(html), markdown)
             found.append(search.page_from_html(page.url, meta, engines.title(html, site_name()), body))
+        html = cards.cards(html)   # Markdown tables become cards on a phone (issue 20)
         page.html.write_text(finish_page(squeeze(html), page.source, (allowed, styles), seen, refused), "utf-8")
     for name in engines.STATIC_PAGES:
         path = site / name
