@@ -320,3 +320,36 @@ def test_independent_check_numbers_are_true(facts):
     assert f"| {s['pairs_agreeing']} | {s['pairs']} |" in readme
     assert f"| {s['joins_both']} | {s['joins_either']} | {100 * s['joins_both'] / s['joins_either']:.1f} % |" in readme
     assert s["kind"] / 170 >= 0.9 and s["reference"] / 170 >= 0.9
+
+
+@pytest.mark.parametrize("case,old,new,field", [
+    ("markup in a topic name", "name: 网民与应用", "name: <img src=x onerror=alert(1)>", "name"),
+    ("order as text", "order: 1", "order: first", "order"),
+])
+def test_a_hostile_topic_is_refused_on_every_path(tmp_path, monkeypatch, capsys, case, old, new, field):
+    """Issue 23: the registry is validated where it is published, not only in `make extract`:
+    `make validate` and the site build refuse it, located, without a traceback."""
+    from scripts.portal.site import facts as fx
+
+    recipes = copy_recipes(tmp_path)
+    path = recipes / "topics.yaml"
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+    with pytest.raises(PortalError) as err:
+        fx.load(paths.packages_dir() / "indicators", recipes)
+    assert err.value.file == "topics.yaml" and field in str(err.value)
+    monkeypatch.setattr(paths, "RECIPES", recipes)
+    assert cli.main(["validate"]) == 1
+    out = capsys.readouterr().out
+    assert "ERROR file topics.yaml" in out and "Traceback" not in out
+
+
+def test_an_indicator_named_like_a_page_is_refused(tmp_path):
+    """`id: index` would overwrite the indicator index page: refused with its file, row and field."""
+    recipes = copy_recipes(tmp_path)
+    path = recipes / "indicators.yaml"
+    path.write_text(path.read_text("utf-8").replace("  - id: internet-penetration\n", "  - id: index\n", 1), "utf-8")
+    with pytest.raises(PortalError) as err:
+        load_registry(recipes)
+    assert (err.value.file, err.value.field) == ("indicators.yaml", "id") and err.value.row
