@@ -291,9 +291,8 @@ def global_files(portal, packages_dir, records, cmp, extra_files, store, ctx, in
     """The files that look at every package, made from the unit records, and every other
     file, in the order a build writing them one by one would (later ones win a clash):
     ({path: blob}, counts)."""
-    import datetime as dt
-
-    from scripts.portal.site import catalog, charts, citation, downloads, facts_dataset, feed, pages, vendor, zhmap
+    from scripts.portal.site import (catalog, charts, citation, downloads, facts_dataset, feed, indicator_pages, pages,
+                                     vendor, zhmap)
 
     site_url = ctx.site_url
     dl = {p.name: [downloads.Download(**d) for d in records[p.name]["downloads"]] for p in portal.packages}
