@@ -94,6 +94,7 @@ def test_no_broken_internal_link_or_anchor(two_builds):
             if url.scheme in ("http", "https", "mailto", "data", "javascript") or link.startswith("//"):
                 continue
             target_path, fragment = urldefrag(link)
+            target_path = urlparse(target_path).path  # a query (/query/?sql=…) names the same page
             if target_path.startswith("/"):  # only 404.html: absolute from site_url (served at /)
                 target = site / unquote(target_path).lstrip("/")
             else:
@@ -347,7 +348,7 @@ def test_a_table_too_big_for_its_page_shows_its_first_rows_and_the_build_says_so
     assert "build: demo-appendix-1: 10,000 rows x 123 columns shown is over a page's 1,000 cells: its page " \
            "shows the first 8 rows, the downloads the full table" in out
     html = page(site, "demo-appendix-1")
-    assert len(html.encode()) < 120_000  # was 47 MB
+    assert len(html.encode()) < 160_000  # was 47 MB (each shown cell also carries its card label on phones)
     assert "只显示前 8 行" in html and "本表有 10000 行、123 列" in html
     assert html.count('<tr id="') == 8 and "地区00007" in html and "地区00008" not in html
     csv_file = next((site / "downloads").rglob("data.csv"))

@@ -204,7 +204,14 @@ def publish(args) -> int:
     with build_lock(site):
         for path in clean_stale(site):
             print(f"removed {path} (left by an interrupted build)")
-        return _publish(args, site)
+        before = os.environ.get("PORTAL_SITE_URL")
+        try:
+            return _publish(args, site)
+        finally:  # a publishing build sets the engine's site_url for its own run only
+            if before is None:
+                os.environ.pop("PORTAL_SITE_URL", None)
+            else:
+                os.environ["PORTAL_SITE_URL"] = before
 
 
 def _publish(args, site: Path) -> int:

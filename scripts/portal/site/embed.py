@@ -13,7 +13,7 @@ import math
 import re
 
 from scripts.portal.texts import Texts
-from scripts.portal.site import pages
+from scripts.portal.site import charts, pages
 
 T = Texts.beside(__file__, "embed_texts.yaml")
 TEXTS = T.all()
@@ -102,7 +102,8 @@ def export_files(store, rendered: dict, sec, site_url: str) -> dict[str, str]:
         if blob is None:
             continue
         svg = store.blob(blob).read_text(encoding="utf-8")
-        out[export_path(chart)] = store.put(export_svg(svg, chart.title, export_lines(sec, ind, site_url)).encode("utf-8"))
+        picture = charts.outlined(export_svg(svg, chart.title, export_lines(sec, ind, site_url)))  # device-proof text
+        out[export_path(chart)] = store.put(picture.encode("utf-8"))
     return out
 
 
