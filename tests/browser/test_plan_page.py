@@ -42,3 +42,16 @@ def test_the_plan_tracker_reads_true_after_the_horizon(browser, base_url, built,
     wide = pg.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
     assert wide <= 1, f"the page scrolls sideways by {wide} px at {width} px"
     context.close()
+
+
+def test_a_share_on_an_indicator_page_says_of_what(browser, base_url, built):
+    """Issue 19: 5G基站 … 45.5% 占比 is 占东北地区5G基站总数的45.5%, and the indicator page says so."""
+    if not (built.site / "indicators" / "base-stations-5g" / "index.html").exists():
+        pytest.skip("no real fact table")
+    context = browser.new_context(viewport={"width": 390, "height": 900})
+    pg = context.new_page()
+    pg.goto(base_url + "indicators/base-stations-5g/")
+    kinds = pg.evaluate("""() => [...document.querySelectorAll('td[data-label="类型"]')].map(c => c.innerText)""")
+    shares = [k for k in kinds if k.startswith("占比")]
+    assert shares and all("参照：" in k for k in shares) and any("东北" in k for k in shares)
+    context.close()
