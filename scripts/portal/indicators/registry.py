@@ -103,10 +103,12 @@ class Registry:
 
     def wordings(self, indicator_id: str) -> list[str]:
         """Every source wording mapped onto an indicator (any kind; simplified and traditional),
-        in registry order: the search terms of its page."""
+        in registry order, then the key figures whose meaning row names it: the search terms of
+        its page."""
         entry = self.indicators[indicator_id]
         items = [i for k in ("aliases", *ALIAS_KINDS) for i in entry.get(k, [])]
-        return list(dict.fromkeys(i if isinstance(i, str) else i["text"] for i in items))
+        named = [m["wording"] for m in self.meanings.values() if m["indicator_id"] == indicator_id]
+        return list(dict.fromkeys([*(i if isinstance(i, str) else i["text"] for i in items), *named]))
 
 
 def check_text(data, file: str, where: str = "") -> None:

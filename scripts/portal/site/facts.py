@@ -62,7 +62,7 @@ def load(facts_dir: Path, recipes_dir: Path) -> Layer | None:
                           file="datapackage.json", field=missing[0])
     reg = load_registry(recipes_dir)  # the one reader of the registry: schema, markup, references, joins
     topics = sorted(reg.topics.values(), key=lambda t: (t["order"], t["id"]))
-    indicators = [{**e, "aliases": wordings_of(reg, i)} for i, e in reg.indicators.items()]
+    indicators = [{**e, "aliases": reg.wordings(i)} for i, e in reg.indicators.items()]
     facts = frame(pkg)
     facts = facts[facts["indicator_id"] != ""]  # figures the registry leaves unmapped
     for _, r in facts[~facts["indicator_id"].isin(reg.indicators)].head(1).iterrows():
@@ -71,13 +71,6 @@ def load(facts_dir: Path, recipes_dir: Path) -> Layer | None:
     datasets = {f"{slug}-key-figures": t for slug, t in reg.key_figure_topics.items()}
     datasets.update({name: t["topic"] for name, t in reg.tables.items()})
     return Layer(indicators, topics, facts, list(pkg.quality), pkg, {i["id"]: i for i in indicators}, datasets)
-
-
-def wordings_of(reg, indicator_id: str) -> list:
-    """Every source wording joined under an indicator: the registry's lists, then the key figures
-    whose meaning row names it."""
-    extra = [m["wording"] for m in reg.meanings.values() if m["indicator_id"] == indicator_id]
-    return list(dict.fromkeys([*reg.wordings(indicator_id), *extra]))
 
 
 def frame(pkg: Package) -> pd.DataFrame:
